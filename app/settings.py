@@ -1,0 +1,171 @@
+"""One settings object for every environment kind.
+
+Values come from the process environment (Doppler injects them in Kubernetes) and
+from a git-ignored `.env` file for local use. `load_settings` reports every bad
+setting at once, as one message, so a misconfigured pod says everything in one log line.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.temporal_address import EnvKind, ResolvedAddress, is_dns_label, resolve_temporal_address
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER_KINDS = (EnvKind.PREVIEW, EnvKind.PRODUCTION)
+SECRET_FIELDS = frozenset({"database_url", "temporal_api_key", "smtp_password"})
+
+PositiveInt = Annotated[int, Field(gt=0)]
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+class SettingsError(Exception):
+    """Start-up configuration is wrong; the message lists every problem."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    app_env: EnvKind = EnvKind.DEVELOPMENT
+    pr_number: PositiveInt | None = Field(default=None, validate_default=True)
+    app_namespace: str | None = None
+    git_commit: str = "unknown"
+    data_dir: Path = ROOT / "var"
+    frontend_dist: Path = ROOT / "frontend" / "dist"
+    public_url: str | None = None
+
+    database_url: str | None = Field(default=None, validate_default=True)
+    db_pool_size: PositiveInt = 5
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    migrate_on_start: bool | None = None
+
+    temporal_server_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "app-jobs"
+    temporal_tls: bool = False
+    temporal_api_key: SecretStr | None = Field(default=None, validate_default=True)
+    temporal_ui_url: str | None = None
+    temporal_rpc_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    web_port: Port = 8080
+    web_workers: PositiveInt = 2
+    web_threads: PositiveInt = 4
+    max_request_bytes: PositiveInt = 256 * 1024
+    job_input_max_bytes: PositiveInt = 64 * 1024
+    job_wait_max_seconds: float = Field(default=30.0, gt=0)
+
+    token_ttl_seconds: PositiveInt = 12 * 3600
+    login_max_failures: PositiveInt = 5
+    login_failure_window_seconds: PositiveInt = 900
+
+    worker_health_port: Port = 8081
+    worker_metrics_port: Port = 9464
+    worker_connect_timeout_seconds: float = Field(default=60.0, gt=0)
+    worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    worker_max_concurrent_activities: PositiveInt = 50
+    healthcheck_interval_seconds: PositiveInt = 60
+    healthcheck_target_url: str | None = None
+
+    smtp_host: str = "localhost"
+    smtp_port: Port = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "jobs@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("app_namespace")
+    @classmethod
+    def _namespace_is_dns_label(cls, value: str | None) -> str | None:
+        if value is not None and not is_dns_label(value):
+            raise ValueError("must be a DNS-1123 label: lowercase letters, digits and '-'")
+        return value
+
+    @field_validator("pr_number")
+    @classmethod
+    def _no_pr_in_production(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("app_env") is EnvKind.PRODUCTION:
+            raise ValueError("must be unset when APP_ENV=production")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_fits_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("app_env")
+        if value is None or value == "":
+            if kind in (EnvKind.TEST, *CLUSTER_KINDS):
+                raise ValueError(f"required when APP_ENV={kind}")
+            return None
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("postgresql+psycopg://", "sqlite:///")):
+            raise ValueError("must be a postgresql:// or sqlite:/// URL")
+        if kind in (EnvKind.TEST, *CLUSTER_KINDS) and value.startswith("sqlite"):
+            raise ValueError(f"must be PostgreSQL when APP_ENV={kind}")
+        return value
+
+    @field_validator("temporal_api_key")
+    @classmethod
+    def _api_key_needs_tls(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and info.data.get("temporal_tls") is False:
+            raise ValueError("needs TEMPORAL_TLS=true")
+        return value
+
+    @cached_property
+    def temporal_address(self) -> ResolvedAddress:
+        return resolve_temporal_address(
+            setting=self.temporal_server_address,
+            kind=self.app_env,
+            pr_number=self.pr_number,
+            namespace=self.app_namespace,
+        )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'app.db'}"
+
+    @property
+    def runs_migrations_on_start(self) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.app_env is EnvKind.DEVELOPMENT
+
+    @property
+    def web_base_url(self) -> str:
+        return self.healthcheck_target_url or f"http://127.0.0.1:{self.web_port}"
+
+
+def describe_errors(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        shown = "<redacted>" if field.lower() in SECRET_FIELDS else _shown(item.get("input"))
+        lines.append(f"  - {field}: {message} (got {shown})")
+    return "invalid settings:\n" + "\n".join(lines)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and `.env`); raise SettingsError listing every problem."""
+    env_file = os.environ.get("APP_ENV_FILE", ".env")
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise SettingsError(describe_errors(error)) from None
