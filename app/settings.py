@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -162,10 +162,10 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment (and `.env`); raise SettingsError listing every problem."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (and `.env`); raise SettingsError listing every problem."""
     env_file = os.environ.get("APP_ENV_FILE", ".env")
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **overrides)
     except ValidationError as error:
         raise SettingsError(describe_errors(error)) from None

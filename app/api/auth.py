@@ -1,0 +1,135 @@
+"""Sign-up, login, logout and the current account."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import Blueprint
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.errors import ApiError
+from app.api.spec import endpoint
+from app.auth.login_limits import clear_failures, recent_failures, record_failure
+from app.auth.passwords import hash_password, verify_password
+from app.auth.tokens import CurrentAccount, bearer_token, issue_token, revoke_token
+from app.models import Account
+from app.services import services
+
+blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
+
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+class Credentials(BaseModel):
+    email: str = Field(min_length=3, max_length=254, examples=["ada@example.com"])
+    password: str = Field(min_length=1, max_length=128)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not EMAIL.match(value):
+            raise ValueError("must be an email address like name@example.com")
+        return value
+
+
+class SignupBody(Credentials):
+    password: str = Field(min_length=8, max_length=128, description="8 to 128 characters")
+
+
+class AccountOut(BaseModel):
+    """The signed-in account."""
+
+    id: int
+    email: str
+
+
+class TokenOut(BaseModel):
+    """A bearer token for `Authorization: Bearer <token>`."""
+
+    token: str
+    expires_at: datetime
+    account: AccountOut
+
+
+class LogoutOut(BaseModel):
+    """The token is revoked."""
+
+    revoked: bool
+
+
+@endpoint(
+    blueprint,
+    "/signup",
+    "POST",
+    summary="Create an account and log in",
+    body=SignupBody,
+    response=TokenOut,
+    status=201,
+    errors={409: "an account with this email exists"},
+)
+def signup(body: SignupBody) -> TokenOut:
+    settings = services().settings
+    password_hash = hash_password(body.password)
+    try:
+        with services().database.session() as session:
+            account = Account(email=body.email, password_hash=password_hash)
+            session.add(account)
+            session.flush()
+            token, expires_at = issue_token(session, account.id, settings.token_ttl_seconds)
+    except IntegrityError:
+        raise ApiError(409, "email_taken", "an account with this email already exists") from None
+    return TokenOut(
+        token=token, expires_at=expires_at, account=AccountOut(id=account.id, email=account.email)
+    )
+
+
+@endpoint(
+    blueprint,
+    "/login",
+    "POST",
+    summary="Log in with email and password",
+    body=Credentials,
+    response=TokenOut,
+    errors={401: "wrong email or password", 429: "too many failed logins; wait and retry"},
+)
+def login(body: Credentials) -> TokenOut:
+    settings = services().settings
+    with services().database.session() as session:
+        failures = recent_failures(session, body.email, settings.login_failure_window_seconds)
+    if failures >= settings.login_max_failures:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "too many failed logins for this email; try again later",
+            {"retry_after_seconds": settings.login_failure_window_seconds},
+        )
+    with services().database.session() as session:
+        account = session.scalar(select(Account).where(Account.email == body.email))
+        valid = verify_password(account.password_hash if account else None, body.password)
+        if account is None or not valid:
+            record_failure(session, body.email)
+            account = None
+        else:
+            clear_failures(session, body.email)
+            token, expires_at = issue_token(session, account.id, settings.token_ttl_seconds)
+    if account is None:
+        raise ApiError(401, "invalid_credentials", "wrong email or password")
+    return TokenOut(
+        token=token, expires_at=expires_at, account=AccountOut(id=account.id, email=account.email)
+    )
+
+
+@endpoint(blueprint, "/logout", "POST", summary="Revoke this token", response=LogoutOut, auth=True)
+def logout(account: CurrentAccount) -> LogoutOut:
+    with services().database.session() as session:
+        revoke_token(session, bearer_token())
+    return LogoutOut(revoked=True)
+
+
+@endpoint(blueprint, "/me", "GET", summary="The signed-in account", response=AccountOut, auth=True)
+def me(account: CurrentAccount) -> AccountOut:
+    return AccountOut(id=account.id, email=account.email)

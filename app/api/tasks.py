@@ -1,0 +1,202 @@
+"""Tasks, the sample domain: each account sees and changes only its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from app.api.errors import ApiError, not_found
+from app.api.pagination import PageQuery, decode_cursor, encode_cursor
+from app.api.spec import endpoint
+from app.auth.tokens import CurrentAccount
+from app.db import as_utc, utcnow
+from app.models import Task
+from app.services import services
+
+blueprint = Blueprint("tasks", __name__, url_prefix="/api/tasks")
+
+
+def _title(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+class TaskCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    notes: str = Field(default="", max_length=2000)
+    due_at: datetime | None = None
+
+    _check_title = field_validator("title")(_title)
+
+
+class TaskUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+    due_at: datetime | None = None
+    completed: bool | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _check_title(cls, value: str | None) -> str | None:
+        return None if value is None else _title(value)
+
+
+class TaskOut(BaseModel):
+    """A task."""
+
+    id: int
+    title: str
+    notes: str
+    due_at: datetime | None
+    completed: bool
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskPage(BaseModel):
+    """A page of tasks, newest first."""
+
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class TaskListQuery(PageQuery):
+    completed: bool | None = None
+
+
+@endpoint(
+    blueprint, "", "GET", summary="Your tasks", query=TaskListQuery, response=TaskPage, auth=True
+)
+def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
+    statement = select(Task).where(Task.owner_id == account.id)
+    if query.completed is not None:
+        statement = statement.where(
+            Task.completed_at.is_not(None) if query.completed else Task.completed_at.is_(None)
+        )
+    if query.cursor is not None:
+        _, last_id = decode_cursor(query.cursor)
+        if not isinstance(last_id, int):
+            raise ApiError(422, "validation_error", "cursor: not a task cursor")
+        statement = statement.where(Task.id < last_id)
+    statement = statement.order_by(Task.id.desc()).limit(query.limit + 1)
+    with services().database.session() as session:
+        rows = session.scalars(statement).all()
+    page = rows[: query.limit]
+    next_cursor = (
+        encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > query.limit else None
+    )
+    return TaskPage(items=[task_out(task) for task in page], next_cursor=next_cursor)
+
+
+@endpoint(
+    blueprint,
+    "",
+    "POST",
+    summary="Create a task",
+    body=TaskCreate,
+    response=TaskOut,
+    status=201,
+    auth=True,
+)
+def create_task(account: CurrentAccount, body: TaskCreate) -> TaskOut:
+    with services().database.session() as session:
+        task = Task(owner_id=account.id, title=body.title, notes=body.notes, due_at=body.due_at)
+        session.add(task)
+        session.flush()
+        return task_out(task)
+
+
+@endpoint(blueprint, "/<int:task_id>", "GET", summary="One task", response=TaskOut, auth=True)
+def get_task(account: CurrentAccount, task_id: int) -> TaskOut:
+    with services().database.session() as session:
+        return task_out(_owned(session, account, task_id))
+
+
+@endpoint(
+    blueprint,
+    "/<int:task_id>",
+    "PATCH",
+    summary="Change a task",
+    body=TaskUpdate,
+    response=TaskOut,
+    auth=True,
+)
+def update_task(account: CurrentAccount, task_id: int, body: TaskUpdate) -> TaskOut:
+    changes = body.model_dump(exclude_unset=True)
+    with services().database.session() as session:
+        task = _owned(session, account, task_id)
+        for field in ("title", "notes"):
+            if changes.get(field) is not None:
+                setattr(task, field, changes[field])
+        if "due_at" in changes:
+            task.due_at = changes["due_at"]
+        if changes.get("completed") is not None:
+            _set_completed(task, changes["completed"])
+        session.flush()
+        return task_out(task)
+
+
+@endpoint(
+    blueprint,
+    "/<int:task_id>/complete",
+    "POST",
+    summary="Mark a task done",
+    response=TaskOut,
+    auth=True,
+)
+def complete_task(account: CurrentAccount, task_id: int) -> TaskOut:
+    with services().database.session() as session:
+        task = _owned(session, account, task_id)
+        _set_completed(task, True)
+        session.flush()
+        return task_out(task)
+
+
+@endpoint(
+    blueprint,
+    "/<int:task_id>",
+    "DELETE",
+    summary="Delete a task",
+    status=204,
+    auth=True,
+    response_description="deleted",
+)
+def delete_task(account: CurrentAccount, task_id: int) -> None:
+    with services().database.session() as session:
+        session.delete(_owned(session, account, task_id))
+
+
+def _owned(session: Any, account: CurrentAccount, task_id: int) -> Task:
+    task: Task | None = session.scalar(
+        select(Task).where(Task.id == task_id, Task.owner_id == account.id)
+    )
+    if task is None:
+        raise not_found("task")
+    return task
+
+
+def _set_completed(task: Task, completed: bool) -> None:
+    if completed and task.completed_at is None:
+        task.completed_at = utcnow()
+    elif not completed:
+        task.completed_at = None
+
+
+def task_out(task: Task) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        title=task.title,
+        notes=task.notes,
+        due_at=as_utc(task.due_at),
+        completed=task.completed_at is not None,
+        completed_at=as_utc(task.completed_at),
+        created_at=as_utc(task.created_at) or task.created_at,
+        updated_at=as_utc(task.updated_at) or task.updated_at,
+    )

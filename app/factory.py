@@ -1,0 +1,47 @@
+"""The Flask app factory: settings, database, Temporal client, blueprints."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.db import Database
+from app.jobs.tracker import JobTracker
+from app.services import Services
+from app.settings import Settings, load_settings
+from app.temporal_client import TemporalGateway
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from app.api import auth, docs, frontend, health, jobs, tasks
+    from app.api.errors import register_error_handlers
+
+    settings = settings or load_settings()
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    database = Database(settings)
+    gateway = TemporalGateway(settings)
+    app.extensions["services"] = Services(
+        settings=settings,
+        database=database,
+        temporal=gateway,
+        jobs=JobTracker(settings, database, gateway),
+    )
+    register_error_handlers(app)
+    for blueprint in (health.blueprint, auth.blueprint, tasks.blueprint, jobs.blueprint):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(docs.blueprint)
+    app.register_blueprint(frontend.blueprint)
+    address = settings.temporal_address
+    log.info(
+        "environment %s; Temporal at %s (rule %s: %s)",
+        settings.app_env,
+        address.address,
+        address.rule,
+        address.description,
+    )
+    return app

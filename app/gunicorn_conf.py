@@ -1,0 +1,36 @@
+"""gunicorn settings: `gunicorn -c python:app.gunicorn_conf "app:create_app()"`.
+
+Worker and thread counts come from settings, never from the node's CPU count, which
+in a container is the node's, not the pod's.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from app.logs import configure_logging
+from app.settings import SettingsError, load_settings
+
+configure_logging()
+try:
+    _settings = load_settings()
+except SettingsError as error:
+    print(error, file=sys.stderr)
+    sys.exit(2)
+
+bind = f"0.0.0.0:{_settings.web_port}"
+workers = _settings.web_workers
+threads = _settings.web_threads
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+
+
+def on_starting(_server: object) -> None:
+    if _settings.runs_migrations_on_start:
+        from app.migrate import migrate
+
+        migrate(_settings)

@@ -1,0 +1,59 @@
+"""`echo`: returns its input. Smoke tests and benchmarks use it to prove the whole
+chain web app -> temporal-server -> python-worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+from temporalio import activity, workflow
+
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType
+
+HEARTBEAT_EVERY_SECONDS = 1.0
+
+
+class EchoInput(JobInput):
+    message: str = Field(max_length=10_000, description="returned unchanged")
+    delay_ms: int = Field(
+        default=0, ge=0, le=600_000, description="how long the activity waits before answering"
+    )
+
+
+@activity.defn(name="echo")
+async def echo_activity(data: EchoInput) -> EchoInput:
+    remaining = data.delay_ms / 1000
+    while remaining > 0:
+        activity.heartbeat()
+        step = min(remaining, HEARTBEAT_EVERY_SECONDS)
+        await asyncio.sleep(step)  # the job's own work: waiting is what it was asked to do
+        remaining -= step
+    return data
+
+
+@workflow.defn(name="echo")
+class EchoWorkflow:
+    @workflow.run
+    async def run(self, job: JobContext, data: EchoInput) -> EchoInput:
+        return await workflow.execute_activity(
+            echo_activity,
+            data,
+            start_to_close_timeout=timedelta(seconds=data.delay_ms / 1000 + 30),
+            heartbeat_timeout=timedelta(seconds=10),
+        )
+
+
+def activities(_deps: JobDeps) -> Sequence[Callable[..., Any]]:
+    return [echo_activity]
+
+
+JOB = JobType(
+    name="echo",
+    description="Returns its input, after an optional delay.",
+    workflow=EchoWorkflow,
+    input_model=EchoInput,
+    activities=activities,
+)

@@ -1,0 +1,131 @@
+"""`export`: writes the caller's tasks to a CSV, reporting progress as it goes.
+
+It heartbeats `Progress(done, total)` after every row, can be cancelled part-way,
+and removes its partial file when it is. The finished CSV is stored in the app
+database, so any web pod can serve the download.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError, CancelledError
+
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, Progress
+
+with workflow.unsafe.imports_passed_through():
+    from sqlalchemy import func, select
+
+    from app.db import as_utc
+    from app.models import JobArtifact, Task
+
+log = logging.getLogger(__name__)
+COLUMNS = ("id", "title", "notes", "due_at", "completed_at", "created_at")
+
+
+class ExportInput(JobInput):
+    delay_ms_per_row: int = Field(
+        default=0, ge=0, le=10_000, description="pause after each row, to watch progress"
+    )
+
+
+class ExportResult(BaseModel):
+    rows: int
+    filename: str
+    bytes: int
+
+
+class ExportActivities:
+    def __init__(self, deps: JobDeps) -> None:
+        self.database = deps.database
+        self.folder = deps.settings.data_dir / "exports"
+
+    @activity.defn(name="export_tasks_csv")
+    def export_tasks_csv(self, job: JobContext, data: ExportInput) -> ExportResult:
+        if job.owner_id is None:
+            raise ApplicationError("an export needs an owner", non_retryable=True)
+        job_id = activity.info().workflow_id
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self.folder / f"{job_id}.csv.part"
+        try:
+            rows = self._write_rows(job.owner_id, partial, data.delay_ms_per_row / 1000)
+            content = partial.read_bytes()
+            filename = f"tasks-{job_id}.csv"
+            with self.database.session() as session:
+                session.merge(
+                    JobArtifact(
+                        job_id=job_id, filename=filename, content_type="text/csv", content=content
+                    )
+                )
+            return ExportResult(rows=rows, filename=filename, bytes=len(content))
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def _write_rows(self, owner_id: int, path: Path, pause: float) -> int:
+        query = select(Task).where(Task.owner_id == owner_id).order_by(Task.id)
+        with self.database.session() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            tasks = session.scalars(query).all()
+        activity.heartbeat(Progress(done=0, total=total))
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for done, task in enumerate(tasks, start=1):
+                writer.writerow(
+                    [
+                        task.id,
+                        task.title,
+                        task.notes,
+                        _iso(task.due_at),
+                        _iso(task.completed_at),
+                        _iso(task.created_at),
+                    ]
+                )
+                handle.flush()
+                activity.heartbeat(Progress(done=done, total=total))
+                activity.wait_for_cancelled_sync(timeout=pause)
+                if activity.is_cancelled():
+                    log.info("export %s cancelled after %d of %d rows", path.name, done, total)
+                    raise CancelledError("export cancelled")
+        return total
+
+
+def _iso(value: Any) -> str:
+    moment = as_utc(value)
+    return moment.isoformat() if moment is not None else ""
+
+
+@workflow.defn(name="export")
+class ExportWorkflow:
+    @workflow.run
+    async def run(self, job: JobContext, data: ExportInput) -> ExportResult:
+        return await workflow.execute_activity_method(
+            ExportActivities.export_tasks_csv,
+            args=[job, data],
+            start_to_close_timeout=timedelta(hours=1),
+            heartbeat_timeout=timedelta(seconds=10),
+            retry_policy=RetryPolicy(maximum_attempts=3),
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+
+
+def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
+    return [ExportActivities(deps).export_tasks_csv]
+
+
+JOB = JobType(
+    name="export",
+    description="Exports your tasks to a CSV file, with progress; cancellable.",
+    workflow=ExportWorkflow,
+    input_model=ExportInput,
+    activities=activities,
+    produces_artifact=True,
+)

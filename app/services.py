@@ -1,0 +1,25 @@
+"""The per-process objects a request needs, created once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.db import Database
+from app.jobs.tracker import JobTracker
+from app.settings import Settings
+from app.temporal_client import TemporalGateway
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    database: Database
+    temporal: TemporalGateway
+    jobs: JobTracker
+
+
+def services() -> Services:
+    found: Services = current_app.extensions["services"]
+    return found

@@ -1,0 +1,110 @@
+"""Runs the Temporal worker: connect with backoff, poll, and drain on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from app.db import Database
+from app.jobs.base import JobDeps
+from app.jobs.registry import REGISTRY
+from app.settings import Settings
+from app.temporal_client import connect_client
+from app.worker.probes import WorkerState
+from app.worker.schedules import ensure_schedules
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 5.0
+
+
+class TemporalNeverCameUp(Exception):
+    """Temporal did not answer within the connect timeout."""
+
+
+class StopRequested(Exception):
+    """Shutdown was requested before the worker connected."""
+
+
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    if settings.worker_metrics_port == 0:
+        return None
+    prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{settings.worker_metrics_port}")
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def connect_with_backoff(
+    settings: Settings, stop: asyncio.Event, runtime: Runtime | None = None
+) -> Client:
+    address = settings.temporal_address.address
+    deadline = time.monotonic() + settings.worker_connect_timeout_seconds
+    delay, attempt = 0.25, 0
+    while True:
+        attempt += 1
+        try:
+            return await connect_client(settings, runtime)
+        except (RuntimeError, RPCError) as error:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TemporalNeverCameUp(
+                    f"Temporal at {address} did not answer after {attempt} attempts in "
+                    f"{settings.worker_connect_timeout_seconds:.0f}s: {error}"
+                ) from None
+            log.warning("Temporal at %s not reachable (attempt %d): %s", address, attempt, error)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=min(delay, max(remaining, 0.01)))
+            raise StopRequested
+        except TimeoutError:
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+
+def build_worker(client: Client, settings: Settings, database: Database) -> Worker:
+    deps = JobDeps(settings=settings, database=database)
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=REGISTRY.workflows(),
+        activities=REGISTRY.activities(deps),
+        activity_executor=ThreadPoolExecutor(
+            max_workers=settings.worker_max_concurrent_activities, thread_name_prefix="activity"
+        ),
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
+        default_heartbeat_throttle_interval=timedelta(seconds=1),
+        max_heartbeat_throttle_interval=timedelta(seconds=1),
+    )
+
+
+async def run_worker(
+    settings: Settings,
+    stop: asyncio.Event,
+    state: WorkerState,
+    runtime: Runtime | None = None,
+) -> None:
+    """Poll until `stop` is set, then stop polling and let activities drain."""
+    address = settings.temporal_address
+    log.info("worker: Temporal at %s (rule %s)", address.address, address.rule)
+    client = await connect_with_backoff(settings, stop, runtime)
+    await ensure_schedules(client, settings)
+    database = Database(settings)
+    try:
+        async with build_worker(client, settings, database):
+            state.set("running")
+            log.info("worker polling task queue %s", settings.temporal_task_queue)
+            await stop.wait()
+            state.set("draining", "shutdown requested")
+            log.info(
+                "worker stopping: draining activities for up to %ss",
+                settings.worker_shutdown_grace_seconds,
+            )
+    finally:
+        database.dispose()
+    state.set("stopped")
+    log.info("worker stopped")

@@ -1,0 +1,147 @@
+"""Real services for the whole test run: PostgreSQL, the Temporal dev server, a worker,
+an SMTP sink and the web app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from app.db import Database
+from app.factory import create_app
+from app.migrate import upgrade
+from app.settings import Settings
+from tests.support.ports import free_port
+from tests.support.postgres import PostgresServer
+from tests.support.smtp_sink import SmtpSink
+from tests.support.temporal_dev import TemporalDevServer
+from tests.support.worker_thread import WorkerThread
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("run")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer | None]:
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    server = PostgresServer.create(Path(f"/tmp/pg-test-{uuid.uuid4().hex[:8]}"))
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: PostgresServer | None) -> str:
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        return given
+    assert postgres is not None
+    return postgres.create_database(f"app_test_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def temporal_server(run_dir: Path) -> Iterator[TemporalDevServer]:
+    server = TemporalDevServer(root=run_dir / "temporal")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def web_port() -> int:
+    return free_port()
+
+
+def make_settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str,
+    temporal_server: TemporalDevServer,
+    smtp_sink: SmtpSink,
+    web_port: int,
+    run_dir: Path,
+) -> Settings:
+    return make_settings(
+        app_env="test",
+        database_url=database_url,
+        temporal_server_address=temporal_server.address,
+        temporal_task_queue=f"test-{uuid.uuid4().hex[:8]}",
+        data_dir=run_dir / "data",
+        frontend_dist=run_dir / "no-frontend",
+        smtp_port=smtp_sink.port,
+        web_port=web_port,
+        worker_health_port=free_port(),
+        worker_metrics_port=0,
+        worker_shutdown_grace_seconds=5,
+        healthcheck_interval_seconds=3600,
+        login_max_failures=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> None:
+    database = Database(settings)
+    upgrade(database.engine)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker(settings: Settings, migrated: None) -> Iterator[WorkerThread]:
+    thread = WorkerThread(settings)
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, migrated: None) -> Flask:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask, web_port: int) -> Iterator[str]:
+    server: BaseWSGIServer = make_server("127.0.0.1", web_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{web_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def signup(client: FlaskClient, email: str | None = None) -> dict[str, str]:
+    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    response = client.post("/api/auth/signup", json={"email": email, "password": "correct horse"})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> dict[str, str]:
+    return signup(client)
