@@ -8,7 +8,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,9 +18,9 @@ from app.db import Database
 from app.factory import create_app
 from app.migrate import upgrade
 from app.settings import Settings
-from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer
 from tests.support.smtp_sink import SmtpSink
+from tests.support.stack import process_env
 from tests.support.temporal_dev import TemporalDevServer
 from tests.support.worker_thread import WorkerThread
 
@@ -68,37 +67,43 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
-def web_port() -> int:
-    return free_port()
+def base_env(
+    database_url: str,
+    temporal_server: TemporalDevServer,
+    smtp_sink: SmtpSink,
+    run_dir: Path,
+) -> dict[str, str]:
+    """Settings shared by every app process of the run, as environment variables."""
+    return {
+        "APP_ENV": "test",
+        "APP_ENV_FILE": "/nonexistent/.env",
+        "DATABASE_URL": database_url,
+        "TEMPORAL_SERVER_ADDRESS": temporal_server.address,
+        "DATA_DIR": str(run_dir / "data"),
+        "FRONTEND_DIST": str(run_dir / "no-frontend"),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_sink.port),
+        "WORKER_SHUTDOWN_GRACE_SECONDS": "5",
+        "HEALTHCHECK_INTERVAL_SECONDS": "3600",
+        "LOGIN_MAX_FAILURES": "3",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
-def make_settings(**values: Any) -> Settings:
+def settings_from_env(env: dict[str, str]) -> Settings:
+    values = {key.lower(): value for key, value in env.items() if key != "APP_ENV_FILE"}
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
-def settings(
-    database_url: str,
-    temporal_server: TemporalDevServer,
-    smtp_sink: SmtpSink,
-    web_port: int,
-    run_dir: Path,
-) -> Settings:
-    return make_settings(
-        app_env="test",
-        database_url=database_url,
-        temporal_server_address=temporal_server.address,
-        temporal_task_queue=f"test-{uuid.uuid4().hex[:8]}",
-        data_dir=run_dir / "data",
-        frontend_dist=run_dir / "no-frontend",
-        smtp_port=smtp_sink.port,
-        web_port=web_port,
-        worker_health_port=free_port(),
-        worker_metrics_port=0,
-        worker_shutdown_grace_seconds=5,
-        healthcheck_interval_seconds=3600,
-        login_max_failures=3,
-    )
+def settings(base_env: dict[str, str]) -> Settings:
+    """The in-process app and worker: their own task queue and ports."""
+    return settings_from_env(process_env(base_env, WORKER_METRICS_PORT="0"))
+
+
+@pytest.fixture(scope="session")
+def web_port(settings: Settings) -> int:
+    return settings.web_port
 
 
 @pytest.fixture(scope="session")

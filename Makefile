@@ -1,0 +1,52 @@
+# The two commands are `make run` and `make test`; everything else supports them.
+# Each target installs what it is missing and skips what is already done.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PYTEST_ARGS ?=
+
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run test lint migrate frontend
+
+help:
+	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
+	@echo "make test  - bring up PostgreSQL and Temporal, run every suite"
+	@echo "make lint  - ruff, ruff format --check, mypy"
+
+$(UV):
+	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11
+	@touch $@
+
+install: $(VENV)/.synced
+
+migrate: install
+	$(PY) -m app.migrate
+
+run: install
+	@mkdir -p var
+	@echo ""
+	@echo "  web app      http://localhost:8080"
+	@echo "  Temporal UI  http://localhost:8233"
+	@echo "  (Ctrl-C stops everything; state is kept in ./var)"
+	@echo ""
+	TEMPORAL_UI_URL=$${TEMPORAL_UI_URL:-http://localhost:8233} \
+	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:8080} \
+	$(BIN)/honcho -f Procfile start
+
+test: install
+	$(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
