@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     worker_max_concurrent_activities: PositiveInt = 50
     healthcheck_interval_seconds: PositiveInt = 60
+    reminder_interval_seconds: PositiveInt = 900
     healthcheck_target_url: str | None = None
 
     smtp_host: str = "localhost"

@@ -18,6 +18,7 @@ from app.db import Database
 from app.factory import create_app
 from app.migrate import upgrade
 from app.settings import Settings
+from tests.support.accounts import signup
 from tests.support.postgres import PostgresServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.stack import process_env
@@ -138,13 +139,6 @@ def live_server(app: Flask, web_port: int) -> Iterator[str]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def signup(client: FlaskClient, email: str | None = None) -> dict[str, str]:
-    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
-    response = client.post("/api/auth/signup", json={"email": email, "password": "correct horse"})
-    assert response.status_code == 201, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType
 
@@ -103,14 +104,34 @@ class EmailActivities:
 
 
 def deliver(settings: Settings, message: EmailMessage) -> None:
-    with smtplib.SMTP(
-        settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-    ) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username and settings.smtp_password:
-            smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-        smtp.send_message(message)
+    """Hand the message to the SMTP server. A 5xx answer is permanent: no retry."""
+    try:
+        with smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
+        ) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username and settings.smtp_password:
+                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        detail = "; ".join(
+            f"{who}: {code} {text.decode(errors='replace')}"
+            for who, (code, text) in error.recipients.items()
+        )
+        raise ApplicationError(
+            f"SMTP refused the recipient ({detail})", non_retryable=all(c >= 500 for c in codes)
+        ) from None
+    except smtplib.SMTPResponseException as error:
+        text = (
+            error.smtp_error.decode(errors="replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        raise ApplicationError(
+            f"SMTP answered {error.smtp_code} {text}", non_retryable=error.smtp_code >= 500
+        ) from None
 
 
 def _message(settings: Settings, data: EmailInput, message_id: str) -> EmailMessage:

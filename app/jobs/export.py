@@ -52,17 +52,20 @@ class ExportActivities:
     def export_tasks_csv(self, job: JobContext, data: ExportInput) -> ExportResult:
         if job.owner_id is None:
             raise ApplicationError("an export needs an owner", non_retryable=True)
-        job_id = activity.info().workflow_id
+        workflow_id = activity.info().workflow_id
         self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f"{job_id}.csv.part"
+        partial = self.folder / f"{workflow_id}.csv.part"
         try:
             rows = self._write_rows(job.owner_id, partial, data.delay_ms_per_row / 1000)
             content = partial.read_bytes()
-            filename = f"tasks-{job_id}.csv"
+            filename = f"tasks-{workflow_id}.csv"
             with self.database.session() as session:
                 session.merge(
                     JobArtifact(
-                        job_id=job_id, filename=filename, content_type="text/csv", content=content
+                        workflow_id=workflow_id,
+                        filename=filename,
+                        content_type="text/csv",
+                        content=content,
                     )
                 )
             return ExportResult(rows=rows, filename=filename, bytes=len(content))

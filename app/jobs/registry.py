@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from app.jobs import echo, email, export, healthcheck
+from app.jobs import echo, email, export, healthcheck, reminders
 from app.jobs.base import JobDeps, JobType
 
 
@@ -41,5 +41,6 @@ REGISTRY = JobRegistry(
         export.JOB,
         email.JOB,
         healthcheck.JOB,
+        reminders.JOB,
     ]
 )

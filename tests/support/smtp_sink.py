@@ -16,7 +16,16 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.refuse_next = 0
+        self.rejected: set[str] = set()
         self.changed = threading.Condition()
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.rejected:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.changed:
@@ -44,6 +53,11 @@ class SmtpSink:
         """Answer the next `times` deliveries with a temporary failure (451)."""
         with self._collector.changed:
             self._collector.refuse_next = times
+
+    def reject(self, recipient: str) -> None:
+        """Refuse this recipient permanently (550)."""
+        with self._collector.changed:
+            self._collector.rejected.add(recipient)
 
     def messages_to(self, recipient: str) -> list[Message]:
         with self._collector.changed:

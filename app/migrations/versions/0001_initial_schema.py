@@ -56,12 +56,12 @@ def upgrade() -> None:
 
     op.create_table(
         "job_artifacts",
-        sa.Column("job_id", sa.String(length=36), nullable=False),
+        sa.Column("workflow_id", sa.String(length=200), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("job_id"),
+        sa.PrimaryKeyConstraint("workflow_id"),
     )
     op.create_table(
         "login_failures",
