@@ -25,6 +25,7 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
+control_socket_disable = True  # it writes under $HOME, which is read-only in a container
 accesslog = "-"
 errorlog = "-"
 
