@@ -7,6 +7,7 @@ in a container is the node's, not the pod's.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from app.logs import configure_logging
 from app.settings import SettingsError, load_settings
@@ -22,12 +23,18 @@ bind = f"0.0.0.0:{_settings.web_port}"
 workers = _settings.web_workers
 threads = _settings.web_threads
 worker_class = "gthread"
+preload_app = True  # import the app once in the master; workers fork from it
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
 control_socket_disable = True  # it writes under $HOME, which is read-only in a container
 accesslog = "-"
 errorlog = "-"
+
+
+def post_fork(server: Any, _worker: object) -> None:
+    # Connections opened before the fork belong to the master; never share them.
+    server.app.wsgi().extensions["services"].database.engine.dispose(close=False)
 
 
 def on_starting(_server: object) -> None:
