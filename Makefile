@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint migrate frontend
+.PHONY: help install run test lint migrate kubeconfig
 
 help:
 	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
@@ -50,3 +50,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# CI: write the cluster credentials from the KUBECONFIG secret to $KUBECONFIG (mode 600).
+kubeconfig:
+	@test -n "$$KUBECONFIG" || { echo "KUBECONFIG: set it to the path to write" >&2; exit 2; }
+	@test -n "$$KUBECONFIG_DATA" || { echo "KUBECONFIG_DATA: empty; add the KUBECONFIG secret" >&2; exit 2; }
+	@umask 077 && printf '%s\n' "$$KUBECONFIG_DATA" > "$$KUBECONFIG"
+	@echo "wrote $$KUBECONFIG"

