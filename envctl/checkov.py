@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHECKOV_VERSION = "3.3.30"
-UV_FALLBACK = Path("/root/.pyenv/versions/3.11.7/bin/uv")
+# `make` installs uv here; the developer machines also have it on PATH.
+REPO_UV = Path(__file__).resolve().parent.parent / ".tools" / "uv" / "bin" / "uv"
 TIMEOUT_SECONDS = 600
 
 
@@ -42,9 +43,9 @@ def find_uv() -> str:
     candidate = os.environ.get("UV") or shutil.which("uv")
     if candidate:
         return candidate
-    if UV_FALLBACK.is_file():
-        return str(UV_FALLBACK)
-    raise CheckovError("uv not found: install uv or set UV=/path/to/uv")
+    if REPO_UV.is_file():
+        return str(REPO_UV)
+    raise CheckovError("uv not found: run `make install`, put uv on PATH or set UV=/path/to/uv")
 
 
 def checkov_command(directory: Path) -> list[str]:

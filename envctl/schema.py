@@ -31,6 +31,13 @@ def _custom_validator(file_name: str) -> Any:
     return jsonschema.Draft202012Validator(schema)
 
 
+def _read_schemas_once(utils: Any) -> None:
+    """kubernetes-validate parses its 1.5 MB definitions file again for every object; the
+    bundled files never change, so parse each once (six times faster over a render)."""
+    if not hasattr(utils.schema_contents, "cache_info"):
+        utils.schema_contents = cache(utils.schema_contents)
+
+
 def _describe(item: Manifest) -> str:
     return f"{item['kind']}/{item['metadata']['name']}"
 
@@ -39,11 +46,13 @@ def schema_problems(objects: list[Manifest], version: str) -> list[str]:
     """Every object against the strict schema of Kubernetes `version`; unknown kinds fail."""
     try:
         import kubernetes_validate
+        from kubernetes_validate import utils
         from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
     except ImportError:
         raise SchemaToolError(
             "kubernetes-validate is not installed: run `uv sync` (it is a dev dependency)"
         ) from None
+    _read_schemas_once(utils)
     problems = []
     for item in objects:
         custom = CUSTOM_SCHEMAS.get((item["apiVersion"], item["kind"]))
