@@ -33,7 +33,7 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
         env_value("PUBLIC_URL", env.app_url),
         env_value("TEMPORAL_UI_URL", env.temporal_ui_url),
         env_value("DATA_DIR", DATA_DIR),
-        # The root filesystem is read-only; gunicorn puts its control socket under $HOME.
+        # The root filesystem is read-only: whatever writes under $HOME lands on the /tmp volume.
         env_value("HOME", "/tmp"),  # noqa: S108
         env_value("DB_POOL_SIZE", str(env.settings.db_pool_size)),
     ]
