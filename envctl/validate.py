@@ -18,7 +18,7 @@ from envctl.checkov import CHECKOV_VERSION, CheckovError, run_checkov
 from envctl.isolation import isolation_problems
 from envctl.manifests.base import Manifest
 from envctl.model import Environment, EnvironmentKind, build_environment
-from envctl.policy import policy_checks
+from envctl.policy import containers, pod_specs, policy_checks
 from envctl.render import build_objects, to_yaml, write_files
 from envctl.schema import SUPPORTED_KUBERNETES_VERSIONS, SchemaToolError, schema_problems
 
@@ -99,8 +99,11 @@ def run_checks(env: Environment, *, with_checkov: bool = True) -> Iterator[Check
             f"kubernetes-validate --strict {version}", f"{len(objects)} objects", problems
         )
     checks: dict[str, Callable[[list[Manifest]], list[str]]] = policy_checks(env.image)
+    workloads = list(pod_specs(objects))
+    container_count = sum(len(list(containers(pod))) for _, pod in workloads)
+    scope = f"{len(objects)} objects, {container_count} containers in {len(workloads)} workloads"
     for name, check in checks.items():
-        yield CheckResult(name, "", check(objects))
+        yield CheckResult(name, scope, check(objects))
     yield isolation_check(env, objects)
     if with_checkov:
         yield checkov_check(objects)
