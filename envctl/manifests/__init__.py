@@ -1,0 +1,1 @@
+"""Kubernetes objects of an environment, built as plain typed data (see `envctl.render`)."""

@@ -1,0 +1,69 @@
+"""What every container of the app image shares: its settings and its writable directories.
+
+Names and ports come from docs/runtime-contract.md; the image writes only to /tmp and DATA_DIR.
+"""
+
+from __future__ import annotations
+
+from envctl.manifests.base import Manifest, empty_dir, env_field, env_value, mount
+from envctl.model import Component, Environment
+
+WEB_PORT = 8080
+WORKER_HEALTH_PORT = 8081
+WORKER_METRICS_PORT = 9464
+DATA_DIR = "/app/var"
+TMP_VOLUME = "app-tmp"
+DATA_VOLUME = "app-data"
+WEB_SERVICE = "web"
+WEB_SERVICE_PORT = 80
+
+
+def web_service_url(env: Environment) -> str:
+    return f"http://{WEB_SERVICE}.{env.namespace}.svc.cluster.local:{WEB_SERVICE_PORT}"
+
+
+def app_settings(env: Environment, component: Component) -> list[Manifest]:
+    """Non-secret settings; secrets arrive through `envFrom` (see manifests/secrets.py)."""
+    settings = [env_value("APP_ENV", env.app_env.value)]
+    if env.pr_number is not None:
+        settings.append(env_value("PR_NUMBER", str(env.pr_number)))
+    settings += [
+        env_field("APP_NAMESPACE", "metadata.namespace"),
+        env_value("GIT_COMMIT", env.image_tag),
+        env_value("PUBLIC_URL", env.app_url),
+        env_value("TEMPORAL_UI_URL", env.temporal_ui_url),
+        env_value("DATA_DIR", DATA_DIR),
+        # The root filesystem is read-only: whatever writes under $HOME lands on the /tmp volume.
+        env_value("HOME", "/tmp"),  # noqa: S108
+        env_value("DB_POOL_SIZE", str(env.settings.db_pool_size)),
+    ]
+    if env.temporal_mode == "external":
+        # Rule 1 of the address resolution: the configured external cluster.
+        settings += [
+            env_value("TEMPORAL_SERVER_ADDRESS", env.temporal_address.address),
+            env_value("TEMPORAL_TLS", "true" if env.config.production_temporal.tls else "false"),
+        ]
+    elif component is Component.TEMPORAL_POD:
+        # The worker shares the pod with its server, so it talks over localhost.
+        settings.append(env_value("TEMPORAL_SERVER_ADDRESS", "127.0.0.1:7233"))
+    if component is Component.WEB:
+        settings += [
+            env_value("WEB_PORT", str(WEB_PORT)),
+            env_value("WEB_WORKERS", str(env.settings.web_workers)),
+            env_value("WEB_THREADS", str(env.settings.web_threads)),
+        ]
+    else:
+        settings += [
+            env_value("WORKER_HEALTH_PORT", str(WORKER_HEALTH_PORT)),
+            env_value("WORKER_METRICS_PORT", str(WORKER_METRICS_PORT)),
+            env_value("HEALTHCHECK_TARGET_URL", web_service_url(env)),
+        ]
+    return settings
+
+
+def app_volumes(prefix: str = "") -> list[Manifest]:
+    return [empty_dir(prefix + TMP_VOLUME), empty_dir(prefix + DATA_VOLUME, 256)]
+
+
+def app_mounts(prefix: str = "") -> list[Manifest]:
+    return [mount(prefix + TMP_VOLUME, "/tmp"), mount(prefix + DATA_VOLUME, DATA_DIR)]  # noqa: S108

@@ -1,0 +1,198 @@
+"""NetworkPolicies: deny everything, then allow exactly what the environment needs.
+
+Every pod selector includes the environment's instance label, and peers without a namespace
+selector stay inside this namespace, so no policy here can reach another environment.
+"""
+
+from __future__ import annotations
+
+from app.temporal_address import TEMPORAL_FRONTEND_PORT
+from envctl.manifests.app import WEB_PORT
+from envctl.manifests.base import Manifest, metadata
+from envctl.manifests.temporal import UI_PORT
+from envctl.model import Component, Environment
+
+DNS_PORT = 53
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# A Temporal server's own services (history, matching, worker) and membership ring.
+TEMPORAL_INTERNAL_PORTS = [(6933, 6939), (7233, 7239)]
+
+
+def _pods(env: Environment, component: Component) -> Manifest:
+    return {"podSelector": {"matchLabels": env.selector(component)}}
+
+
+def _namespace(name: str) -> Manifest:
+    return {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: name}}}
+
+
+def _cidr(cidr: str) -> Manifest:
+    return {"ipBlock": {"cidr": cidr}}
+
+
+def _internet(env: Environment) -> Manifest:
+    return {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(env.config.network.private_cidrs)}}
+
+
+def _ports(*numbers: int, protocol: str = "TCP") -> list[Manifest]:
+    return [{"port": number, "protocol": protocol} for number in numbers]
+
+
+def _port_ranges(ranges: list[tuple[int, int]]) -> list[Manifest]:
+    return [{"port": low, "endPort": high, "protocol": "TCP"} for low, high in ranges]
+
+
+def _rule(peers: list[Manifest], ports: list[Manifest], direction: str) -> Manifest:
+    return {"from" if direction == "ingress" else "to": peers, "ports": ports}
+
+
+def _policy(
+    env: Environment,
+    name: str,
+    selected: Component | None,
+    *,
+    ingress: list[Manifest] | None = None,
+    egress: list[Manifest] | None = None,
+) -> Manifest:
+    spec: Manifest = {
+        "podSelector": {"matchLabels": env.selector(selected)} if selected else {},
+        "policyTypes": [
+            kind for kind, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None
+        ],
+    }
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["egress"] = egress
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(env, name),
+        "spec": spec,
+    }
+
+
+def _app_egress(env: Environment, temporal: list[Manifest]) -> list[Manifest]:
+    """What the app image needs: its database, HTTPS to the internet, and Temporal."""
+    settings = env.settings
+    return [
+        _rule([_cidr(settings.database_cidr)], _ports(settings.database_port), "egress"),
+        _rule([_internet(env)], _ports(*env.config.network.https_egress_ports), "egress"),
+        *temporal,
+    ]
+
+
+def _temporal_egress(env: Environment, frontend: Component | None) -> list[Manifest]:
+    if env.temporal_mode == "external":
+        port = int(env.temporal_address.address.rpartition(":")[2])
+        return [_rule([_internet(env)], _ports(port), "egress")]
+    if frontend is None:
+        return []
+    return [_rule([_pods(env, frontend)], _ports(TEMPORAL_FRONTEND_PORT), "egress")]
+
+
+def network_policies(env: Environment) -> list[Manifest]:
+    network = env.config.network
+    ingress_controller = _namespace(network.ingress_controller_namespace)
+    dns_peer = {
+        **_namespace(network.dns_namespace),
+        "podSelector": {"matchLabels": dict(network.dns_pod_labels)},
+    }
+    preview = env.temporal_mode == "dev"
+    # Who runs the worker, and which pods serve Temporal's frontend.
+    worker_host = Component.TEMPORAL_POD if preview else Component.WORKER
+    frontend = {"dev": Component.TEMPORAL_POD, "postgres": Component.TEMPORAL_SERVER}.get(
+        env.temporal_mode
+    )
+    worker_name = worker_host.value
+
+    policies = [
+        _policy(env, "default-deny", None, ingress=[], egress=[]),
+        _policy(
+            env,
+            "allow-dns",
+            None,
+            egress=[
+                _rule([dns_peer], _ports(DNS_PORT, protocol="UDP") + _ports(DNS_PORT), "egress")
+            ],
+        ),
+        _policy(
+            env,
+            "web-ingress",
+            Component.WEB,
+            ingress=[
+                _rule([ingress_controller], _ports(WEB_PORT), "ingress"),
+                # the worker's scheduled health check calls the web Service
+                _rule([_pods(env, worker_host)], _ports(WEB_PORT), "ingress"),
+            ],
+        ),
+        _policy(
+            env,
+            "web-egress",
+            Component.WEB,
+            egress=_app_egress(env, _temporal_egress(env, frontend)),
+        ),
+        _policy(
+            env,
+            f"{worker_name}-egress",
+            worker_host,
+            egress=[
+                *_app_egress(env, [] if preview else _temporal_egress(env, frontend)),
+                _rule([_pods(env, Component.WEB)], _ports(WEB_PORT), "egress"),
+            ],
+        ),
+    ]
+    if preview:
+        policies.append(
+            _policy(
+                env,
+                "temporal-ingress",
+                Component.TEMPORAL_POD,
+                ingress=[
+                    _rule([_pods(env, Component.WEB)], _ports(TEMPORAL_FRONTEND_PORT), "ingress"),
+                    _rule([ingress_controller], _ports(UI_PORT), "ingress"),
+                ],
+            )
+        )
+    elif env.temporal_mode == "postgres":
+        temporal = env.config.production_temporal
+        database = _rule([_cidr(temporal.database_cidr)], _ports(temporal.postgres_port), "egress")
+        servers = _pods(env, Component.TEMPORAL_SERVER)
+        internal = _port_ranges(TEMPORAL_INTERNAL_PORTS)
+        clients = [_pods(env, c) for c in (Component.WEB, Component.WORKER, Component.TEMPORAL_UI)]
+        policies += [
+            _policy(
+                env,
+                "temporal-server-ingress",
+                Component.TEMPORAL_SERVER,
+                ingress=[
+                    _rule(clients, _ports(TEMPORAL_FRONTEND_PORT), "ingress"),
+                    _rule([servers], internal, "ingress"),
+                ],
+            ),
+            _policy(
+                env,
+                "temporal-server-egress",
+                Component.TEMPORAL_SERVER,
+                egress=[database, _rule([servers], internal, "egress")],
+            ),
+            _policy(
+                env,
+                "temporal-schema-egress",
+                Component.TEMPORAL_SCHEMA,
+                egress=[database],
+            ),
+            _policy(
+                env,
+                "temporal-ui-ingress",
+                Component.TEMPORAL_UI,
+                ingress=[_rule([ingress_controller], _ports(UI_PORT), "ingress")],
+            ),
+            _policy(
+                env,
+                "temporal-ui-egress",
+                Component.TEMPORAL_UI,
+                egress=[_rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress")],
+            ),
+        ]
+    return policies

@@ -1,0 +1,73 @@
+"""Where secrets come from. envctl never renders a secret value.
+
+- `app-secrets`: the app's settings from Doppler (a DopplerSecret, whose operator writes the
+  Secret), or in plain mode a Secret object without values that deploy fills.
+- `app-database`: DATABASE_URL for this environment's own database role; deploy (issue 5)
+  creates the role and writes the value. Listed last in `envFrom`, so it wins.
+- `temporal-db`: only TEMPORAL_DB_PASSWORD, for the production Temporal server and schema job,
+  so the third-party images never see the app's secrets.
+"""
+
+from __future__ import annotations
+
+from envctl.manifests.base import Manifest, metadata
+from envctl.model import Environment
+
+# Names of Secrets and keys, not values.
+APP_SECRET = "app-secrets"  # noqa: S105
+DATABASE_SECRET = "app-database"  # noqa: S105
+TEMPORAL_DB_SECRET = "temporal-db"  # noqa: S105
+TEMPORAL_DB_PASSWORD_KEY = "TEMPORAL_DB_PASSWORD"  # noqa: S105
+DOPPLER_API_VERSION = "secrets.doppler.com/v1alpha1"
+
+APP_SECRET_SOURCES = [APP_SECRET, DATABASE_SECRET]
+
+
+def _doppler_secret(env: Environment, name: str, keys: list[str] | None) -> Manifest:
+    doppler = env.config.doppler
+    spec: Manifest = {
+        "tokenSecret": {"name": doppler.token_secret},
+        "project": doppler.project,
+        "config": env.settings.doppler_config,
+        "managedSecret": {"name": name, "namespace": env.namespace, "type": "Opaque"},
+        "resyncSeconds": doppler.resync_seconds,
+    }
+    if keys:
+        spec["secrets"] = keys
+    return {
+        "apiVersion": DOPPLER_API_VERSION,
+        "kind": "DopplerSecret",
+        "metadata": metadata(env, name),
+        "spec": spec,
+    }
+
+
+def _empty_secret(env: Environment, name: str, filled_by: str) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata(env, name, annotations={"envctl/values-from": filled_by}),
+        "type": "Opaque",
+    }
+
+
+def secret_objects(env: Environment) -> list[Manifest]:
+    doppler = env.config.secrets_mode == "doppler"
+    objects = [
+        _doppler_secret(env, APP_SECRET, None)
+        if doppler
+        else _empty_secret(env, APP_SECRET, "envctl deploy (plain secrets mode)"),
+        _empty_secret(env, DATABASE_SECRET, "envctl deploy: the environment's own database role"),
+    ]
+    if env.temporal_mode == "postgres":
+        objects.append(
+            _doppler_secret(env, TEMPORAL_DB_SECRET, [TEMPORAL_DB_PASSWORD_KEY])
+            if doppler
+            else _empty_secret(env, TEMPORAL_DB_SECRET, "envctl deploy (plain secrets mode)")
+        )
+    return objects
+
+
+def reload_annotations(env: Environment) -> dict[str, str]:
+    """The Doppler operator restarts a Deployment carrying this when its secret changes."""
+    return {"secrets.doppler.com/reload": "true"} if env.config.secrets_mode == "doppler" else {}

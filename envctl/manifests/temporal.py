@@ -1,0 +1,341 @@
+"""Temporal for every environment kind.
+
+- Previews (both kinds): one pod with exactly three containers, python-worker, temporal-server
+  (the app image's `temporal server start-dev`, SQLite on a pod volume) and temporal-ui.
+- Production, postgres mode: temporalio/server on its own database, an admin-tools Job that
+  sets up or updates the schema first, and temporal-ui.
+- Production, external mode: nothing here; the app talks to the configured address.
+
+temporal-server's Service is ClusterIP and no Ingress routes to it; only the UI is public.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from app.temporal_address import TEMPORAL_FRONTEND_PORT, TEMPORAL_SERVICE_NAME, in_cluster_address
+from envctl.config import ContainerResources
+from envctl.manifests.app import app_volumes
+from envctl.manifests.base import (
+    SKIP_DIGEST,
+    SKIP_SECRET_ENV,
+    Manifest,
+    checkov_skips,
+    container,
+    deployment,
+    empty_dir,
+    env_field,
+    env_secret_key,
+    env_value,
+    go_memory_limit,
+    grpc_probe,
+    http_probe,
+    ingress,
+    metadata,
+    mount,
+    pod_template,
+    port,
+    service,
+    service_account,
+    service_port,
+)
+from envctl.manifests.secrets import (
+    TEMPORAL_DB_PASSWORD_KEY,
+    TEMPORAL_DB_SECRET,
+    reload_annotations,
+)
+from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
+from envctl.model import LABEL_PREFIX, Component, Environment
+
+UI_PORT = 8080
+DEV_SERVER_DATA = "/var/lib/temporal"
+DEV_SERVER_COMMAND = [
+    "temporal", "server", "start-dev",
+    "--ip", "0.0.0.0",  # noqa: S104  (reached through its ClusterIP Service; NetworkPolicy guards it)
+    "--port", str(TEMPORAL_FRONTEND_PORT),
+    "--http-port", "7243",
+    "--metrics-port", "7235",
+    "--headless",
+    "--db-filename", f"{DEV_SERVER_DATA}/temporal.db",
+]  # fmt: skip
+SCHEMA_DIR = "/etc/temporal/schema/postgresql/v12"
+SKIP_PASSWORD_ENV = (
+    "CKV_K8S_35",
+    "temporalio images read the database password only from the environment (one key, temporal-db)",
+)
+# Idempotent: setup-schema only creates the version tables when missing; update-schema applies
+# the versioned migrations the database lacks. Values come from the environment, not the text.
+SCHEMA_SCRIPT = "\n".join(
+    [
+        "set -eu",
+        'temporal-sql-tool --db "$TEMPORAL_DB" setup-schema -v 0.0',
+        'temporal-sql-tool --db "$TEMPORAL_DB" update-schema -d "$SCHEMAS/temporal/versioned"',
+        'temporal-sql-tool --db "$VISIBILITY_DB" setup-schema -v 0.0',
+        'temporal-sql-tool --db "$VISIBILITY_DB" update-schema -d "$SCHEMAS/visibility/versioned"',
+    ]
+)
+# Annotation read by deploy (issue 5): apply this phase and wait for it before the rest.
+APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
+DYNAMIC_CONFIG = "temporal-dynamic-config"
+DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"
+ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
+def ui_container(env: Environment, size: ContainerResources, address: str) -> Manifest:
+    """The official UI image; it never receives the app's secrets."""
+    write_actions = env.settings.temporal_ui_write_actions
+    return container(
+        Component.TEMPORAL_UI.value,
+        env.config.images.temporal_ui,
+        size=size,
+        env=[
+            env_value("TEMPORAL_ADDRESS", address),
+            env_value("TEMPORAL_UI_PORT", str(UI_PORT)),
+            env_value("TEMPORAL_CORS_ORIGINS", env.temporal_ui_url),
+            env_value("TEMPORAL_DISABLE_WRITE_ACTIONS", "false" if write_actions else "true"),
+            env_value("TEMPORAL_NOTIFY_ON_NEW_VERSION", "false"),
+        ],
+        ports=[port("http", UI_PORT)],
+        probes={
+            "livenessProbe": http_probe("/healthz", "http"),
+            "readinessProbe": http_probe("/healthz", "http", period=5),
+        },
+        mounts=[mount("ui-tmp", "/tmp")],  # noqa: S108
+    )
+
+
+def dev_server_container(env: Environment) -> Manifest:
+    size = env.config.resources.preview.temporal_dev_server
+    return container(
+        Component.TEMPORAL_SERVER.value,
+        env.image,
+        size=size,
+        command=DEV_SERVER_COMMAND,
+        env=[env_value("GOMEMLIMIT", go_memory_limit(size)), env_value("HOME", "/tmp")],  # noqa: S108
+        ports=[port("grpc", TEMPORAL_FRONTEND_PORT)],
+        probes={
+            "startupProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=2, failures=30),
+            "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
+            "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
+        },
+        mounts=[mount("temporal-data", DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
+    )
+
+
+def _ui_objects(env: Environment, selected: Component) -> list[Manifest]:
+    name = Component.TEMPORAL_UI.value
+    return [
+        service(env, name, selected, [service_port("http", 80, "http")]),
+        ingress(env, name, selected, env.temporal_ui_host, name),
+    ]
+
+
+def _server_service(env: Environment, selected: Component) -> Manifest:
+    ports = [service_port("grpc", TEMPORAL_FRONTEND_PORT, "grpc")]
+    return service(env, TEMPORAL_SERVICE_NAME, selected, ports)
+
+
+def preview_temporal_objects(env: Environment) -> list[Manifest]:
+    """The Temporal pod of a preview: worker, dev server and UI, talking over localhost."""
+    sizes = env.config.resources.preview
+    pod = Component.TEMPORAL_POD
+    template = pod_template(
+        env,
+        pod,
+        service_account=pod.value,
+        containers=[
+            worker_container(env, sizes.worker, pod, volume_prefix="worker-"),
+            dev_server_container(env),
+            ui_container(env, sizes.temporal_ui, f"127.0.0.1:{TEMPORAL_FRONTEND_PORT}"),
+        ],
+        volumes=[
+            *app_volumes("worker-"),
+            empty_dir("temporal-data", 1024),
+            empty_dir("server-tmp"),
+            empty_dir("ui-tmp"),
+        ],
+        grace_seconds=WORKER_GRACE_SECONDS,
+    )
+    return [
+        service_account(env, pod.value, pod),
+        # Recreate: one dev server per environment; two pods would be two empty servers.
+        deployment(
+            env,
+            pod.value,
+            pod,
+            template,
+            replicas=1,
+            strategy={"type": "Recreate"},
+            annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+        ),
+        _server_service(env, pod),
+        *_ui_objects(env, pod),
+    ]
+
+
+def _server_database_env(env: Environment) -> list[Manifest]:
+    temporal = env.config.production_temporal
+    return [
+        env_value("DB", "postgres12"),
+        env_value("POSTGRES_SEEDS", temporal.postgres_host),
+        env_value("DB_PORT", str(temporal.postgres_port)),
+        env_value("POSTGRES_USER", temporal.postgres_user),
+        env_secret_key("POSTGRES_PWD", TEMPORAL_DB_SECRET, TEMPORAL_DB_PASSWORD_KEY),
+        env_value("DBNAME", temporal.database),
+        env_value("VISIBILITY_DBNAME", temporal.visibility_database),
+        env_value("SQL_TLS_ENABLED", "true" if temporal.postgres_tls else "false"),
+        env_value("SQL_HOST_VERIFICATION", "true" if temporal.postgres_tls else "false"),
+        env_value("SQL_HOST_NAME", temporal.postgres_host),
+    ]
+
+
+def server_version(env: Environment) -> str:
+    return env.config.images.temporal_server.partition("@")[0].rsplit(":", 1)[-1]
+
+
+def schema_job(env: Environment) -> Manifest:
+    """admin-tools Job that creates or updates both schemas before the server rolls."""
+    temporal = env.config.production_temporal
+    name = f"{Component.TEMPORAL_SCHEMA.value}-{server_version(env).replace('.', '-')}"
+    tool = container(
+        "schema",
+        env.config.images.temporal_admin_tools,
+        size=env.config.resources.production.temporal_schema,
+        command=["sh", "-c", SCHEMA_SCRIPT],
+        env=[
+            env_value("SQL_PLUGIN", "postgres12"),
+            env_value("SQL_HOST", temporal.postgres_host),
+            env_value("SQL_PORT", str(temporal.postgres_port)),
+            env_value("SQL_USER", temporal.postgres_user),
+            env_secret_key("SQL_PASSWORD", TEMPORAL_DB_SECRET, TEMPORAL_DB_PASSWORD_KEY),
+            env_value("SQL_TLS", "true" if temporal.postgres_tls else "false"),
+            env_value("TEMPORAL_DB", temporal.database),
+            env_value("VISIBILITY_DB", temporal.visibility_database),
+            env_value("SCHEMAS", SCHEMA_DIR),
+        ],
+        mounts=[mount("schema-tmp", "/tmp")],  # noqa: S108
+    )
+    template = pod_template(
+        env,
+        Component.TEMPORAL_SCHEMA,
+        service_account=Component.TEMPORAL_SCHEMA.value,
+        containers=[tool],
+        volumes=[empty_dir("schema-tmp")],
+        restart_policy="Never",
+    )
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": metadata(
+            env,
+            name,
+            component=Component.TEMPORAL_SCHEMA,
+            annotations={
+                APPLY_PHASE_ANNOTATION: "before-workloads",
+                **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+            },
+        ),
+        "spec": {
+            "backoffLimit": 3,
+            "activeDeadlineSeconds": 900,
+            "ttlSecondsAfterFinished": 7 * 24 * 3600,
+            "template": template,
+        },
+    }
+
+
+def dynamic_config(env: Environment) -> Manifest:
+    # Temporal's PostgreSQL visibility columns hold at most 255 characters per ID.
+    settings = {"limit.maxIDLength": [{"value": 255, "constraints": {}}]}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(env, DYNAMIC_CONFIG, component=Component.TEMPORAL_SERVER),
+        "data": {"dynamic.yaml": yaml.safe_dump(settings, sort_keys=True)},
+    }
+
+
+def production_server_objects(env: Environment) -> list[Manifest]:
+    size = env.config.resources.production.temporal_server
+    component = Component.TEMPORAL_SERVER
+    server = container(
+        component.value,
+        env.config.images.temporal_server,
+        size=size,
+        env=[
+            *_server_database_env(env),
+            env_value("NUM_HISTORY_SHARDS", str(env.config.production_temporal.history_shards)),
+            env_value("BIND_ON_IP", "0.0.0.0"),  # noqa: S104
+            env_field("TEMPORAL_BROADCAST_ADDRESS", "status.podIP"),
+            env_value("DYNAMIC_CONFIG_FILE_PATH", f"{DYNAMIC_CONFIG_DIR}/dynamic.yaml"),
+            env_value("GOMEMLIMIT", go_memory_limit(size)),
+        ],
+        ports=[port("grpc", TEMPORAL_FRONTEND_PORT)],
+        probes={
+            "startupProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5, failures=60),
+            "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
+            "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
+        },
+        mounts=[mount("server-tmp", "/tmp"), mount("dynamic-config", DYNAMIC_CONFIG_DIR)],  # noqa: S108
+    )
+    template = pod_template(
+        env,
+        component,
+        service_account=component.value,
+        containers=[server],
+        volumes=[
+            empty_dir("server-tmp"),
+            {"name": "dynamic-config", "configMap": {"name": DYNAMIC_CONFIG}},
+        ],
+    )
+    return [
+        service_account(env, component.value, component),
+        service_account(env, Component.TEMPORAL_SCHEMA.value, Component.TEMPORAL_SCHEMA),
+        dynamic_config(env),
+        schema_job(env),
+        deployment(
+            env,
+            component.value,
+            component,
+            template,
+            replicas=env.config.production_temporal.replicas,
+            strategy=ROLLING,
+            annotations=checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+        ),
+        _server_service(env, component),
+    ]
+
+
+def production_ui_objects(env: Environment) -> list[Manifest]:
+    component = Component.TEMPORAL_UI
+    ui = ui_container(
+        env, env.config.resources.production.temporal_ui, in_cluster_address(env.namespace)
+    )
+    template = pod_template(
+        env,
+        component,
+        service_account=component.value,
+        containers=[ui],
+        volumes=[empty_dir("ui-tmp")],
+    )
+    return [
+        service_account(env, component.value, component),
+        deployment(
+            env,
+            component.value,
+            component,
+            template,
+            replicas=1,
+            strategy=ROLLING,
+            annotations=checkov_skips(SKIP_DIGEST),
+        ),
+        *_ui_objects(env, component),
+    ]
+
+
+def temporal_objects(env: Environment) -> list[Manifest]:
+    if env.temporal_mode == "dev":
+        return preview_temporal_objects(env)
+    if env.temporal_mode == "postgres":
+        return production_server_objects(env) + production_ui_objects(env)
+    return []  # external: the cluster (and its UI) live elsewhere

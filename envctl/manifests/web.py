@@ -1,0 +1,113 @@
+"""The WebApp: gunicorn serving Flask + the built React app, migrations first, then traffic.
+
+The migration runs as an init container of the web pod: a new pod cannot become ready, and so
+cannot take traffic, before `python -m app.migrate` has succeeded (docs/environments.md).
+"""
+
+from __future__ import annotations
+
+from envctl.manifests.app import (
+    WEB_PORT,
+    WEB_SERVICE,
+    WEB_SERVICE_PORT,
+    app_mounts,
+    app_settings,
+    app_volumes,
+)
+from envctl.manifests.base import (
+    SKIP_DIGEST,
+    SKIP_SECRET_ENV,
+    Manifest,
+    checkov_skips,
+    container,
+    deployment,
+    horizontal_autoscaler,
+    http_probe,
+    ingress,
+    metadata,
+    pod_template,
+    port,
+    service,
+    service_account,
+    service_port,
+)
+from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
+from envctl.model import Component, Environment, EnvironmentKind
+
+
+def web_deployment(env: Environment) -> Manifest:
+    resources = env.config.resources.production if env.kind is EnvironmentKind.PRODUCTION else None
+    web_size = resources.web if resources else env.config.resources.preview.web
+    migrate_size = resources.migrate if resources else env.config.resources.preview.migrate
+    settings = app_settings(env, Component.WEB)
+    migrate = container(
+        "migrate",
+        env.image,
+        size=migrate_size,
+        command=["python", "-m", "app.migrate"],
+        env=settings,
+        env_from_secrets=APP_SECRET_SOURCES,
+        mounts=app_mounts(),
+    )
+    web = container(
+        "web",
+        env.image,
+        size=web_size,
+        command=["gunicorn", "-c", "python:app.gunicorn_conf", "app:create_app()"],
+        env=settings,
+        env_from_secrets=APP_SECRET_SOURCES,
+        ports=[port("http", WEB_PORT)],
+        probes={
+            "startupProbe": http_probe("/api/health", "http", period=2, failures=30),
+            "livenessProbe": http_probe("/api/health", "http"),
+            "readinessProbe": http_probe("/api/ready", "http", period=5),
+        },
+        mounts=app_mounts(),
+    )
+    template = pod_template(
+        env,
+        Component.WEB,
+        service_account=WEB_SERVICE,
+        init_containers=[migrate],
+        containers=[web],
+        volumes=app_volumes(),
+    )
+    return deployment(
+        env,
+        WEB_SERVICE,
+        Component.WEB,
+        template,
+        replicas=None if env.kind is EnvironmentKind.PRODUCTION else 1,
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+    )
+
+
+def web_objects(env: Environment) -> list[Manifest]:
+    objects = [
+        service_account(env, WEB_SERVICE, Component.WEB),
+        web_deployment(env),
+        service(env, WEB_SERVICE, Component.WEB, [service_port("http", WEB_SERVICE_PORT, "http")]),
+        ingress(env, WEB_SERVICE, Component.WEB, env.app_host, WEB_SERVICE),
+    ]
+    if env.kind is EnvironmentKind.PRODUCTION:
+        scaling = env.config.production_scaling
+        objects += [
+            horizontal_autoscaler(
+                env,
+                WEB_SERVICE,
+                Component.WEB,
+                scaling.web_min_replicas,
+                scaling.web_max_replicas,
+            ),
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": metadata(env, WEB_SERVICE, component=Component.WEB),
+                "spec": {
+                    "minAvailable": 1,
+                    "selector": {"matchLabels": env.selector(Component.WEB)},
+                },
+            },
+        ]
+    return objects

@@ -1,0 +1,92 @@
+"""python-worker: `python temporal_server.py`, the Temporal worker running the app's jobs.
+
+In previews it is one container of the Temporal pod; in production its own Deployment with
+an HPA.
+"""
+
+from __future__ import annotations
+
+from envctl.config import ContainerResources
+from envctl.manifests.app import (
+    WORKER_HEALTH_PORT,
+    WORKER_METRICS_PORT,
+    app_mounts,
+    app_settings,
+    app_volumes,
+)
+from envctl.manifests.base import (
+    SKIP_DIGEST,
+    SKIP_SECRET_ENV,
+    Manifest,
+    checkov_skips,
+    container,
+    deployment,
+    horizontal_autoscaler,
+    http_probe,
+    pod_template,
+    port,
+    service_account,
+)
+from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
+from envctl.model import Component, Environment
+
+WORKER = Component.WORKER.value
+# The worker drains activities for WORKER_SHUTDOWN_GRACE_SECONDS (20 s) after SIGTERM.
+WORKER_GRACE_SECONDS = 30
+
+
+def worker_container(
+    env: Environment, size: ContainerResources, pod: Component, volume_prefix: str = ""
+) -> Manifest:
+    return container(
+        WORKER,
+        env.image,
+        size=size,
+        command=["python", "temporal_server.py"],
+        env=app_settings(env, pod),
+        env_from_secrets=APP_SECRET_SOURCES,
+        ports=[port("health", WORKER_HEALTH_PORT), port("metrics", WORKER_METRICS_PORT)],
+        probes={
+            "startupProbe": http_probe("/healthz", "health", period=2, failures=45),
+            "livenessProbe": http_probe("/healthz", "health"),
+            "readinessProbe": http_probe("/readyz", "health", period=5),
+        },
+        mounts=app_mounts(volume_prefix),
+    )
+
+
+def worker_objects(env: Environment) -> list[Manifest]:
+    """Production only: previews run the worker inside the Temporal pod."""
+    scaling = env.config.production_scaling
+    template = pod_template(
+        env,
+        Component.WORKER,
+        service_account=WORKER,
+        containers=[
+            worker_container(env, env.config.resources.production.worker, Component.WORKER)
+        ],
+        volumes=app_volumes(),
+        grace_seconds=WORKER_GRACE_SECONDS,
+    )
+    return [
+        service_account(env, WORKER, Component.WORKER),
+        deployment(
+            env,
+            WORKER,
+            Component.WORKER,
+            template,
+            replicas=None,
+            strategy={
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+            },
+            annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+        ),
+        horizontal_autoscaler(
+            env,
+            WORKER,
+            Component.WORKER,
+            scaling.worker_min_replicas,
+            scaling.worker_max_replicas,
+        ),
+    ]
