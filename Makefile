@@ -13,12 +13,12 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint migrate kubeconfig
+.PHONY: help install run test lint security review migrate kubeconfig
 
 help:
 	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
 	@echo "make test  - bring up PostgreSQL and Temporal, run every suite"
-	@echo "make lint  - ruff, ruff format --check, mypy"
+	@echo "make lint  - ruff (with bandit rules), ruff format --check, mypy, security checks"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -50,6 +50,29 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory security
+
+CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checkov.py)
+CHECKOV = $(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov --compact --skip-download --quiet
+
+# Security checks: ruff's S rules run in `lint`; here checkov (rendered manifests of every
+# env kind, the Dockerfile, the workflows), hadolint, zizmor and the dependency audits.
+security: install
+	@rm -rf .tools/rendered && mkdir -p .tools/rendered
+	$(BIN)/envctl render preview --pr 123 --out .tools/rendered/preview
+	$(BIN)/envctl render permanent-preview --out .tools/rendered/permanent-preview
+	$(BIN)/envctl render production --out .tools/rendered/production
+	$(CHECKOV) --framework kubernetes --directory .tools/rendered
+	$(CHECKOV) --framework dockerfile --file Dockerfile
+	$(CHECKOV) --framework github_actions --directory .github
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/zizmor --offline --min-severity medium .github
+	scripts/audit_dependencies.sh
+
+# The automated PR review (ci.yml `review`): manifest diff vs BASE, migrations, audit.
+BASE ?= origin/main
+review: install
+	$(PY) scripts/review.py --base $(BASE)
 
 # CI: write the cluster credentials from the KUBECONFIG secret to $KUBECONFIG (mode 600).
 kubeconfig:
