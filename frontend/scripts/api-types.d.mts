@@ -1,0 +1,3 @@
+export const DOCUMENT_PATH: string;
+export const TYPES_PATH: string;
+export function generateApiTypes(documentJson: string): Promise<string>;
