@@ -1,0 +1,74 @@
+import { useRef, useState, type SubmitEvent } from "react";
+import { fieldErrors, formError } from "../api/errors";
+import type { Credentials } from "../api/types";
+import { FormAlert } from "../components/FormAlert";
+import { TextField } from "../components/TextField";
+import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
+
+interface Props {
+  submitLabel: string;
+  busyLabel: string;
+  passwordAutoComplete: "current-password" | "new-password";
+  passwordHint?: string;
+  onSubmit: (credentials: Credentials) => Promise<void>;
+}
+
+/** Email + password, shared by sign-up and login; the API's field errors show under each field. */
+export function CredentialsForm({
+  submitLabel,
+  busyLabel,
+  passwordAutoComplete,
+  passwordHint,
+  onSubmit,
+}: Props) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const form = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(form, error);
+
+  const errors = fieldErrors(error);
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit({ email, password });
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form ref={form} className="form" noValidate onSubmit={(event) => void submit(event)}>
+      <FormAlert message={formError(error, ["email", "password"])} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        value={email}
+        onChange={setEmail}
+        error={errors.email}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete={passwordAutoComplete}
+        required
+        value={password}
+        onChange={setPassword}
+        error={errors.password}
+        hint={passwordHint}
+      />
+      <button type="submit" disabled={busy}>
+        {busy ? busyLabel : submitLabel}
+      </button>
+    </form>
+  );
+}

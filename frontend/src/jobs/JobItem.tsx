@@ -1,0 +1,89 @@
+import { useId, useState } from "react";
+import { describeError } from "../api/errors";
+import { isFinished, type Job } from "../api/types";
+import { formatDateTime } from "../tasks/dates";
+import { useApi } from "../session/context";
+import { statusLabel } from "./jobStatus";
+import { JobProgress } from "./JobProgress";
+import { saveFile } from "./saveFile";
+
+interface Props {
+  job: Job;
+  onChanged: (job: Job) => void;
+}
+
+export function JobItem({ job, onChanged }: Props) {
+  const api = useApi();
+  const headingId = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function act(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const artifactUrl = job.artifact_url;
+  return (
+    <li>
+      <article className={`job job--${job.status}`} aria-labelledby={headingId}>
+        <header className="job-head">
+          <h3 id={headingId}>
+            {job.type} <span className="job-id">{job.id.slice(0, 8)}</span>
+          </h3>
+          <span className={`status status--${job.status}`}>{statusLabel(job)}</span>
+        </header>
+        <JobProgress job={job} />
+        <p className="job-meta">
+          Started {formatDateTime(job.created_at)}
+          {job.finished_at ? ` · finished ${formatDateTime(job.finished_at)}` : ""}
+        </p>
+        {job.status === "failed" && job.error ? <p className="job-error">{job.error}</p> : null}
+        {job.status === "succeeded" && !artifactUrl && job.result !== null ? (
+          <pre className="job-result">{JSON.stringify(job.result)}</pre>
+        ) : null}
+        <div className="actions">
+          {!isFinished(job) ? (
+            <button
+              type="button"
+              className="button-secondary"
+              disabled={busy || Boolean(job.cancel_requested_at)}
+              onClick={() =>
+                void act(async () => {
+                  onChanged(await api.cancelJob(job.id));
+                })
+              }
+            >
+              Cancel
+            </button>
+          ) : null}
+          {artifactUrl ? (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                void act(async () => {
+                  saveFile(await api.download(artifactUrl));
+                })
+              }
+            >
+              Download CSV
+            </button>
+          ) : null}
+        </div>
+        {error ? (
+          <p className="alert alert--error" role="alert">
+            {describeError(error).title}: {describeError(error).message}
+          </p>
+        ) : null}
+      </article>
+    </li>
+  );
+}

@@ -1,0 +1,240 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { Job, JobCreate } from "../api/types";
+import { apiError, json, sequence, type FakeRequest, type Handler } from "../test/fakeFetch";
+import { JOB_TYPES, job } from "../test/fixtures";
+import { renderApp } from "../test/renderApp";
+
+const EXPORT_ID = "3f2a9c1e-0000-4000-8000-0000000000e1";
+
+function jobsPage(items: Job[]) {
+  return () => json(200, { items, next_cursor: null });
+}
+
+function renderJobs(routes: Record<string, Handler>) {
+  return renderApp({
+    path: "/jobs",
+    routes: { "GET /api/job-types": () => json(200, { items: JOB_TYPES }), ...routes },
+  });
+}
+
+function jobCard(name: RegExp) {
+  return screen.findByRole("article", { name });
+}
+
+describe("the jobs dashboard", () => {
+  it("builds the start form from the job type's input schema", async () => {
+    const { user } = renderJobs({ "GET /api/jobs": jobsPage([]) });
+
+    const type = await screen.findByLabelText("Job type");
+    expect(type).toHaveValue("echo");
+    expect(type).toHaveAccessibleDescription("Returns its input, after an optional delay.");
+    expect(screen.getByLabelText(/message/i)).toBeRequired();
+    expect(screen.getByLabelText(/delay ms/i)).toHaveValue(0);
+    expect(screen.getByLabelText(/delay ms/i)).toHaveAccessibleDescription(
+      "How long the activity waits before answering; 0 to 600000.",
+    );
+
+    await user.selectOptions(type, "export");
+
+    expect(screen.queryByLabelText(/message/i)).not.toBeInTheDocument();
+    expect(screen.getByLabelText(/delay ms per row/i)).toHaveValue(0);
+    expect(await screen.findByText("No jobs yet. Start one above.")).toBeInTheDocument();
+  });
+
+  it("starts a job with typed input and an idempotency key, and lists it first", async () => {
+    const { user, backend } = renderJobs({
+      "GET /api/jobs": jobsPage([]),
+      "POST /api/jobs": (request: FakeRequest) => {
+        const body = request.body as JobCreate;
+        return json(
+          202,
+          job({
+            type: body.type,
+            input: body.input ?? {},
+            status: "succeeded",
+            result: body.input,
+          }),
+        );
+      },
+    });
+
+    await user.type(await screen.findByLabelText(/message/i), "hello");
+    await user.clear(screen.getByLabelText(/delay ms/i));
+    await user.type(screen.getByLabelText(/delay ms/i), "250");
+    await user.click(screen.getByRole("button", { name: "Start job" }));
+
+    const card = await jobCard(/echo/);
+    expect(within(card).getByText("Succeeded")).toBeInTheDocument();
+    expect(within(card).getByText('{"message":"hello","delay_ms":250}')).toBeInTheDocument();
+    const sent = backend.callsTo("POST /api/jobs")[0]?.body as JobCreate;
+    expect(sent.type).toBe("echo");
+    expect(sent.input).toEqual({ message: "hello", delay_ms: 250 });
+    expect(sent.idempotency_key).toMatch(/^ui-[0-9a-f]{32}$/);
+    expect(screen.getByLabelText(/message/i)).toHaveValue("");
+  });
+
+  it("shows the API's input errors next to the generated fields", async () => {
+    const { user } = renderJobs({
+      "GET /api/jobs": jobsPage([]),
+      "POST /api/jobs": () =>
+        apiError(422, "validation_error", "input.message: Field required", [
+          { field: "input.message", message: "Field required" },
+          { field: "input.delay_ms", message: "Input should be less than or equal to 600000" },
+        ]),
+    });
+
+    await user.clear(await screen.findByLabelText(/delay ms/i));
+    await user.type(screen.getByLabelText(/delay ms/i), "9999999");
+    await user.click(screen.getByRole("button", { name: "Start job" }));
+
+    expect(await screen.findByText("Field required.")).toBeVisible();
+    expect(screen.getByLabelText(/message/i)).toHaveFocus();
+    expect(screen.getByLabelText(/delay ms/i)).toHaveAccessibleDescription(
+      /Input should be less than or equal to 600000\./,
+    );
+  });
+
+  it("refuses a number field that is not a number before calling the API", async () => {
+    const { user, backend } = renderJobs({ "GET /api/jobs": jobsPage([]) });
+
+    await user.type(await screen.findByLabelText(/message/i), "hi");
+    await user.clear(screen.getByLabelText(/delay ms/i));
+    await user.type(screen.getByLabelText(/delay ms/i), "1.5");
+    await user.click(screen.getByRole("button", { name: "Start job" }));
+
+    expect(await screen.findByText("Enter a whole number.")).toBeVisible();
+    expect(backend.callsTo("POST /api/jobs")).toHaveLength(0);
+  });
+
+  it("says the job service is down when Temporal is (503)", async () => {
+    const { user } = renderJobs({
+      "GET /api/jobs": jobsPage([]),
+      "POST /api/jobs": () =>
+        apiError(503, "temporal_unavailable", "the job service is unavailable; try again shortly"),
+    });
+
+    await user.type(await screen.findByLabelText(/message/i), "hello");
+    await user.click(screen.getByRole("button", { name: "Start job" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "The job service is unavailable: Temporal is not answering",
+    );
+  });
+
+  it("follows a running job's progress until it is done, then downloads its CSV", async () => {
+    const running = (done: number) =>
+      job({
+        id: EXPORT_ID,
+        status: "running",
+        progress: { done, total: 3 },
+        started_at: "2026-11-27T10:00:01Z",
+      });
+    const finished = job({
+      id: EXPORT_ID,
+      status: "succeeded",
+      progress: { done: 3, total: 3 },
+      result: { rows: 3, filename: "tasks.csv", bytes: 40 },
+      finished_at: "2026-11-27T10:00:09Z",
+      artifact_url: `/api/jobs/${EXPORT_ID}/artifact`,
+    });
+    const createObjectURL = vi.fn(() => "blob:csv");
+    const revokeObjectURL = vi.fn();
+    Object.assign(URL, { createObjectURL, revokeObjectURL });
+    const clicked = vi
+      .spyOn(HTMLAnchorElement.prototype, "click")
+      .mockImplementation(() => undefined);
+    const { user, backend } = renderJobs({
+      "GET /api/jobs": jobsPage([running(1)]),
+      "GET /api/jobs/:id": sequence(
+        () => json(200, running(2)),
+        () => json(200, finished),
+      ),
+      "GET /api/jobs/:id/artifact": () =>
+        new Response("id,title\n1,Milk\n", {
+          headers: { "Content-Disposition": 'attachment; filename="tasks-export.csv"' },
+        }),
+    });
+
+    const card = await jobCard(/export/);
+    expect(within(card).getByText("Running")).toBeInTheDocument();
+    expect(await within(card).findByText("3 of 3 done")).toBeInTheDocument();
+    expect(within(card).getByText("Succeeded")).toBeInTheDocument();
+    expect(within(card).getByRole("progressbar", { name: "Progress" })).toHaveAttribute(
+      "value",
+      "3",
+    );
+
+    await user.click(within(card).getByRole("button", { name: "Download CSV" }));
+
+    expect(clicked).toHaveBeenCalledOnce();
+    const link = clicked.mock.contexts[0] as HTMLAnchorElement;
+    expect(link.download).toBe("tasks-export.csv");
+    const blob = (createObjectURL.mock.calls[0] as unknown as [Blob])[0];
+    expect(await blob.text()).toBe("id,title\n1,Milk\n");
+    const download = backend.callsTo("GET /api/jobs/:id/artifact")[0];
+    expect(download?.headers.get("Authorization")).toBe("Bearer token-1");
+    expect(backend.callsTo("GET /api/jobs/:id").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("cancels a running job and shows it cancelled", async () => {
+    const running = job({ id: EXPORT_ID, type: "echo", status: "running" });
+    const cancelling = { ...running, cancel_requested_at: "2026-11-27T10:00:02Z" };
+    const { user, backend } = renderJobs({
+      "GET /api/jobs": jobsPage([running]),
+      "GET /api/jobs/:id": sequence(() => json(200, running)),
+      "POST /api/jobs/:id/cancel": () => json(202, cancelling),
+    });
+
+    const card = await jobCard(/echo/);
+    backend.route("GET /api/jobs/:id", () => json(200, cancelling));
+    await user.click(within(card).getByRole("button", { name: "Cancel" }));
+
+    expect(await within(card).findByText("Cancelling…")).toBeInTheDocument();
+    expect(within(card).getByRole("button", { name: "Cancel" })).toBeDisabled();
+    backend.route("GET /api/jobs/:id", () =>
+      json(200, { ...cancelling, status: "cancelled", finished_at: "2026-11-27T10:00:03Z" }),
+    );
+    expect(await within(card).findByText("Cancelled")).toBeInTheDocument();
+    expect(within(card).queryByRole("button", { name: "Cancel" })).not.toBeInTheDocument();
+  });
+
+  it("shows why a job failed", async () => {
+    renderJobs({
+      "GET /api/jobs": jobsPage([
+        job({ type: "email", status: "failed", error: "send_email: mailbox unavailable" }),
+      ]),
+    });
+
+    const card = await jobCard(/email/);
+    expect(within(card).getByText("Failed")).toBeInTheDocument();
+    expect(within(card).getByText("send_email: mailbox unavailable")).toBeInTheDocument();
+  });
+
+  it("says live updates are paused while Temporal is down, and resumes", async () => {
+    const running = job({ id: EXPORT_ID, status: "running", progress: { done: 1, total: 2 } });
+    renderJobs({
+      "GET /api/jobs": jobsPage([running]),
+      "GET /api/jobs/:id": sequence(
+        () => apiError(503, "temporal_unavailable", "the job service is unavailable"),
+        () => json(200, { ...running, status: "succeeded", progress: { done: 2, total: 2 } }),
+      ),
+    });
+
+    expect(
+      await screen.findByText(/Live updates paused: The job service is unavailable/),
+    ).toBeInTheDocument();
+    expect(await screen.findByText("Succeeded")).toBeInTheDocument();
+    expect(screen.queryByText(/Live updates paused/)).not.toBeInTheDocument();
+  });
+
+  it("says when the job list cannot load because Temporal is down", async () => {
+    renderJobs({
+      "GET /api/jobs": () =>
+        apiError(503, "temporal_unavailable", "the job service is unavailable"),
+    });
+
+    expect(await screen.findByText("The job service is unavailable")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Retry" })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,66 @@
+import { useCallback } from "react";
+import { describeError } from "../api/errors";
+import type { Job } from "../api/types";
+import { LoadError } from "../components/LoadError";
+import { Loading } from "../components/Loading";
+import { useLoad } from "../hooks/useLoad";
+import { usePagedList } from "../hooks/usePagedList";
+import { useApi } from "../session/context";
+import { JobItem } from "./JobItem";
+import { JobStartForm } from "./JobStartForm";
+import { useJobPolling } from "./useJobPolling";
+
+export const JOBS_PER_PAGE = 20;
+
+export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number }) {
+  const api = useApi();
+  const [types, reloadTypes] = useLoad(useCallback(() => api.jobTypes(), [api]));
+  const list = usePagedList<Job>(
+    useCallback((cursor: string | null) => api.listJobs({ limit: JOBS_PER_PAGE, cursor }), [api]),
+  );
+  const { state } = list;
+  const jobs = state.status === "ready" ? state.items : [];
+  const pollFailure = useJobPolling(api, jobs, list.replace, pollIntervalMs);
+
+  return (
+    <section className="page">
+      <h1>Jobs</h1>
+      {types.status === "loading" ? <Loading what="job types" /> : null}
+      {types.status === "failed" ? <LoadError error={types.error} onRetry={reloadTypes} /> : null}
+      {types.status === "ready" ? (
+        <JobStartForm types={types.data.items} onStarted={list.prepend} />
+      ) : null}
+      <section aria-labelledby="job-list-heading">
+        <h2 id="job-list-heading">Your jobs</h2>
+        {pollFailure ? (
+          <p className="alert alert--warning" role="status">
+            Live updates paused: {describeError(pollFailure).title}. Retrying…
+          </p>
+        ) : null}
+        {state.status === "loading" ? <Loading what="jobs" /> : null}
+        {state.status === "failed" ? <LoadError error={state.error} onRetry={list.reload} /> : null}
+        {state.status === "ready" && jobs.length === 0 ? (
+          <p className="empty">No jobs yet. Start one above.</p>
+        ) : null}
+        {jobs.length > 0 ? (
+          <ul className="job-list" aria-labelledby="job-list-heading">
+            {jobs.map((job) => (
+              <JobItem key={job.id} job={job} onChanged={list.replace} />
+            ))}
+          </ul>
+        ) : null}
+        {list.moreError ? <LoadError error={list.moreError} /> : null}
+        {state.status === "ready" && state.nextCursor ? (
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={list.loadingMore}
+            onClick={list.loadMore}
+          >
+            {list.loadingMore ? "Loading…" : "Load more jobs"}
+          </button>
+        ) : null}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+import { useId, useState } from "react";
+import { describeError } from "../api/errors";
+import type { Task } from "../api/types";
+import { useApi } from "../session/context";
+import { formatDateTime } from "./dates";
+import { TaskEditForm } from "./TaskEditForm";
+
+interface Props {
+  task: Task;
+  onChanged: (task: Task) => void;
+  onDeleted: (task: Task) => void;
+}
+
+export function TaskItem({ task, onChanged, onDeleted }: Props) {
+  const api = useApi();
+  const checkboxId = useId();
+  const [editing, setEditing] = useState(false);
+  // Closing the editor puts focus back on its Edit button, not on the page's start.
+  const [focusEdit, setFocusEdit] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function act(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (editing) {
+    return (
+      <li className="task">
+        <TaskEditForm
+          task={task}
+          onCancel={() => {
+            setEditing(false);
+            setFocusEdit(true);
+          }}
+          onSaved={(saved) => {
+            setEditing(false);
+            setFocusEdit(true);
+            onChanged(saved);
+          }}
+        />
+      </li>
+    );
+  }
+
+  const toggle = () =>
+    act(async () => {
+      const changed = task.completed
+        ? await api.updateTask(task.id, { completed: false })
+        : await api.completeTask(task.id);
+      onChanged(changed);
+    });
+  const remove = () =>
+    act(async () => {
+      await api.deleteTask(task.id);
+      onDeleted(task);
+    });
+
+  return (
+    <li className={task.completed ? "task task--done" : "task"}>
+      <div className="task-main">
+        <input
+          id={checkboxId}
+          type="checkbox"
+          checked={task.completed}
+          disabled={busy}
+          onChange={() => void toggle()}
+        />
+        <div className="task-text">
+          <label htmlFor={checkboxId} className="task-title">
+            {task.title}
+          </label>
+          {task.notes ? <p className="task-notes">{task.notes}</p> : null}
+          <p className="task-meta">
+            {task.completed && task.completed_at ? (
+              <span>Done {formatDateTime(task.completed_at)}</span>
+            ) : task.due_at ? (
+              <span>Due {formatDateTime(task.due_at)}</span>
+            ) : null}
+          </p>
+        </div>
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          className="button-secondary"
+          aria-label={`Edit ${task.title}`}
+          disabled={busy}
+          autoFocus={focusEdit}
+          onClick={() => {
+            setEditing(true);
+          }}
+        >
+          Edit
+        </button>
+        <button
+          type="button"
+          className="button-danger"
+          aria-label={`Delete ${task.title}`}
+          disabled={busy}
+          onClick={() => void remove()}
+        >
+          Delete
+        </button>
+      </div>
+      {error ? (
+        <p className="alert alert--error" role="alert">
+          {describeError(error).title}: {describeError(error).message}
+        </p>
+      ) : null}
+    </li>
+  );
+}
