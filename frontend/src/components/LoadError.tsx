@@ -13,7 +13,12 @@ export function LoadError({ error, onRetry }: Props) {
       <p className="alert-title">{title}</p>
       <p>{message}</p>
       {onRetry ? (
-        <button type="button" onClick={onRetry}>
+        <button
+          type="button"
+          onClick={() => {
+            onRetry();
+          }}
+        >
           Retry
         </button>
       ) : null}
