@@ -18,6 +18,8 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
   // Closing the editor puts focus back on its Edit button, not on the page's start.
   const [focusEdit, setFocusEdit] = useState(false);
   const [busy, setBusy] = useState(false);
+  // The box shows the state asked for while the API confirms it, and reverts on failure.
+  const [requested, setRequested] = useState<boolean | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   async function act(action: () => Promise<void>) {
@@ -51,13 +53,16 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
     );
   }
 
-  const toggle = () =>
-    act(async () => {
+  const toggle = async () => {
+    setRequested(!task.completed);
+    await act(async () => {
       const changed = task.completed
         ? await api.updateTask(task.id, { completed: false })
         : await api.completeTask(task.id);
       onChanged(changed);
     });
+    setRequested(null);
+  };
   const remove = () =>
     act(async () => {
       await api.deleteTask(task.id);
@@ -70,7 +75,7 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
         <input
           id={checkboxId}
           type="checkbox"
-          checked={task.completed}
+          checked={requested ?? task.completed}
           disabled={busy}
           onChange={() => void toggle()}
         />

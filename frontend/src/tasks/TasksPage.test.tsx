@@ -95,6 +95,31 @@ describe("the tasks page", () => {
     expect(backend.callsTo("PATCH /api/tasks/:id")[0]?.body).toEqual({ completed: false });
   });
 
+  it("ticks the box at once and unticks it if the API refuses", async () => {
+    let refuse: (response: Response) => void = () => undefined;
+    const { user } = renderApp({
+      path: "/tasks",
+      routes: {
+        "GET /api/tasks": page([task({ title: "Feed the cat" })]),
+        "POST /api/tasks/:id/complete": () =>
+          new Promise<Response>((resolve) => {
+            refuse = resolve;
+          }),
+      },
+    });
+
+    const checkbox = await screen.findByRole("checkbox", { name: "Feed the cat" });
+    await user.click(checkbox);
+    expect(checkbox).toBeChecked();
+    expect(checkbox).toBeDisabled();
+
+    refuse(apiError(503, "database_unavailable", "the database is unavailable"));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("Service unavailable");
+    expect(checkbox).not.toBeChecked();
+    expect(checkbox).toBeEnabled();
+  });
+
   it("edits a task in place", async () => {
     const original = task({ title: "Draft", notes: "v1" });
     const { user, backend } = renderApp({
