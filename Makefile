@@ -11,14 +11,25 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-export UV_PYTHON_DOWNLOADS := never
+NODE_MODULES := frontend/node_modules/.installed
+FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.*' 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+# Debian's Chromium for the browser tests; Playwright never downloads one.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test lint security review migrate kubeconfig
+export UV_PYTHON_DOWNLOADS := never
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: help install run test lint security review migrate kubeconfig frontend dev chromium openapi
 
 help:
-	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
-	@echo "make test  - bring up PostgreSQL and Temporal, run every suite"
-	@echo "make lint  - ruff (with bandit rules), ruff format --check, mypy, security checks"
+	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
+	@echo "make test     - bring up PostgreSQL and Temporal, run every suite (Vitest, pytest, Playwright)"
+	@echo "make lint     - ruff (with bandit rules), ruff format --check, mypy, eslint, prettier --check,"
+	@echo "                tsc --noEmit, security checks"
+	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
+	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -32,7 +43,31 @@ install: $(VENV)/.synced
 migrate: install
 	$(PY) -m app.migrate
 
-run: install
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: $(NODE_MODULES) $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+	@touch $@
+
+frontend: frontend/dist/index.html
+
+dev: $(NODE_MODULES)
+	@echo "  Vite (hot reload)  http://localhost:5173  -> /api proxied to $${API_URL:-http://127.0.0.1:8080}"
+	cd frontend && npm run dev
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+chromium: $(CHROMIUM)
+
+openapi: install $(NODE_MODULES)
+	$(PY) -m tests.e2e.openapi_document
+	cd frontend && npm run openapi:types
+
+run: install frontend
 	@mkdir -p var
 	@echo ""
 	@echo "  web app      http://localhost:8080"
@@ -43,13 +78,17 @@ run: install
 	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:8080} \
 	$(BIN)/honcho -f Procfile start
 
-test: install
-	$(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+test: install frontend chromium
+	cd frontend && npx vitest run
+	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
-lint: install
+lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd frontend && npx eslint --max-warnings=0 .
+	cd frontend && npx prettier --check .
+	cd frontend && npm run typecheck
 	$(MAKE) --no-print-directory security
 
 CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checkov.py)
