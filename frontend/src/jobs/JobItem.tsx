@@ -42,7 +42,7 @@ export function JobItem({ job, onChanged }: Props) {
         </header>
         <JobProgress job={job} />
         <p className="job-meta">
-          Started {formatDateTime(job.created_at)}
+          Created {formatDateTime(job.created_at)}
           {job.finished_at ? ` · finished ${formatDateTime(job.finished_at)}` : ""}
         </p>
         {job.status === "failed" && job.error ? <p className="job-error">{job.error}</p> : null}
