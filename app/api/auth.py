@@ -81,7 +81,12 @@ def signup(body: SignupBody) -> TokenOut:
             session.flush()
             token, expires_at = issue_token(session, account.id, settings.token_ttl_seconds)
     except IntegrityError:
-        raise ApiError(409, "email_taken", "an account with this email already exists") from None
+        raise ApiError(
+            409,
+            "email_taken",
+            "an account with this email already exists",
+            {"fields": [{"field": "email", "message": "already registered", "type": "conflict"}]},
+        ) from None
     return TokenOut(
         token=token, expires_at=expires_at, account=AccountOut(id=account.id, email=account.email)
     )

@@ -48,7 +48,8 @@ def validation_details(error: ValidationError, prefix: str = "") -> dict[str, An
     for item in error.errors(include_url=False, include_input=False):
         location = ".".join(str(part) for part in item["loc"])
         field = f"{prefix}.{location}" if prefix and location else (prefix or location)
-        fields.append({"field": field or "body", "message": item["msg"], "type": item["type"]})
+        message = item["msg"].removeprefix("Value error, ")
+        fields.append({"field": field or "body", "message": message, "type": item["type"]})
     return {"fields": fields}
 
 

@@ -111,8 +111,13 @@ def endpoint(
     auth: bool = False,
     errors: dict[int, str] | None = None,
     response_description: str = "",
+    also: dict[int, str] | None = None,
 ) -> Callable[[View], View]:
-    """Register `view` on `blueprint` and in the OpenAPI document."""
+    """Register `view` on `blueprint` and in the OpenAPI document.
+
+    `status` is the usual success; `also` documents other success codes the view returns
+    with the same body; `errors` adds 4xx cases beyond the ones implied by the arguments.
+    """
 
     def decorate(view: View) -> View:
         documented_errors = dict(errors or {})
@@ -131,6 +136,8 @@ def endpoint(
             code: (text, ErrorBody) for code, text in documented_errors.items()
         }
         responses[status] = (response_description or summary, response)
+        for code, text in (also or {}).items():
+            responses[code] = (text, response)  # other successes, same body
         SPEC.operations.append(
             Operation(
                 method=method,

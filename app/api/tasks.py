@@ -20,10 +20,12 @@ from app.services import services
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
 
-def _title(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
+def _title(value: object) -> object:
+    """Runs before the length checks, so "" and "   " get the same message."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
     return value
 
 
@@ -32,7 +34,7 @@ class TaskCreate(BaseModel):
     notes: str = Field(default="", max_length=2000)
     due_at: datetime | None = None
 
-    _check_title = field_validator("title")(_title)
+    _check_title = field_validator("title", mode="before")(_title)
 
 
 class TaskUpdate(BaseModel):
@@ -41,10 +43,7 @@ class TaskUpdate(BaseModel):
     due_at: datetime | None = None
     completed: bool | None = None
 
-    @field_validator("title")
-    @classmethod
-    def _check_title(cls, value: str | None) -> str | None:
-        return None if value is None else _title(value)
+    _check_title = field_validator("title", mode="before")(_title)
 
 
 class TaskOut(BaseModel):

@@ -78,6 +78,13 @@ def test_bad_task_input_names_the_field(client: FlaskClient, auth: dict[str, str
         response = client.post("/api/tasks", json=body, headers=auth)
         assert response.status_code == 422, body
         assert response.get_json()["error"]["details"]["fields"][0]["field"] == field
+    blank = [
+        client.post("/api/tasks", json={"title": title}, headers=auth).get_json()["error"][
+            "message"
+        ]
+        for title in ("", "   ")
+    ]
+    assert blank == ["title: must not be blank"] * 2
     assert client.get("/api/tasks?cursor=garbage", headers=auth).status_code == 422
     assert client.get("/api/tasks?limit=0", headers=auth).status_code == 422
     assert client.get("/api/tasks?surprise=1", headers=auth).status_code == 422

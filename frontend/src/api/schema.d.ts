@@ -1135,6 +1135,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the job already started with this idempotency key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
             /** @description Start a job; the same idempotency key returns the same job */
             202: {
                 headers: {
