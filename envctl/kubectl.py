@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -42,15 +43,24 @@ RESOURCES = {
 }
 
 
+_KLOG_LINE = re.compile(r"^[IWEF]\d{4} ")  # client-go's internal logging, e.g. discovery retries
+
+
+def _reason(stderr: str) -> str:
+    """The lines of kubectl's stderr a person needs: its own last words, not client-go's log."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    own = [line for line in lines if not _KLOG_LINE.match(line) and not line.startswith("Warning:")]
+    return " | ".join((own or lines)[-2:]) or "no output"
+
+
 class KubectlError(Exception):
-    """kubectl failed; the message carries its exit code and the first lines of its stderr."""
+    """kubectl failed; the message carries its exit code and the last lines of its stderr."""
 
     def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
         self.returncode = returncode
         self.stderr = stderr
         shown = " ".join(args[:3])
-        detail = " | ".join(line for line in stderr.strip().splitlines()[:3]) or "no output"
-        super().__init__(f"kubectl {shown} failed (exit {returncode}): {detail}")
+        super().__init__(f"kubectl {shown} failed (exit {returncode}): {_reason(stderr)}")
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,9 @@ class Fake:
             self.objects[k] = new
             out.append(self.shown(new, managed_fields=False))
         self.save()
-        return 0, json.dumps({"apiVersion": "v1", "kind": "List", "items": out}), ""
+        # As kubectl prints them: one object alone, several as a List.
+        printed = out[0] if len(out) == 1 else {"apiVersion": "v1", "kind": "List", "items": out}
+        return 0, json.dumps(printed), ""
 
     def next_version(self) -> str:
         self.state["rv"] = self.state.get("rv", 0) + 1
