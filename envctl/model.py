@@ -32,7 +32,7 @@ NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 # Render is deterministic: without --deployed-at the label carries this fixed time; deploy
-# (issue 5) passes the real time.
+# passes the time the current image was first deployed.
 RENDER_DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 DEPLOYED_AT_FORMAT = "%Y%m%dT%H%M%SZ"
 TEMPORAL_UI_HOST_SUFFIX = "-temporal"
