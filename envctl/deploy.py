@@ -72,6 +72,13 @@ def deployed_at(env: Environment, live_namespace: Manifest | None, now: datetime
     return now.astimezone(UTC).replace(microsecond=0)
 
 
+def _terminating(namespace: Manifest) -> bool:
+    return bool(
+        namespace.get("status", {}).get("phase") == "Terminating"
+        or namespace["metadata"].get("deletionTimestamp")
+    )
+
+
 def _with_commit(objects: list[Manifest], commit: str | None) -> list[Manifest]:
     if commit is None:
         return objects
@@ -179,6 +186,15 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
             problem = foreign_namespace_problem(live_namespace, env)
             if problem:
                 raise CommandFailed(problem)
+            if live_namespace is not None and _terminating(live_namespace):
+                # A destroy got as far as deleting it (e.g. a PR closed and reopened at once):
+                # nothing can be created in it, so wait until it is gone and start afresh.
+                echo(f"  namespace {env.namespace} is being deleted; waiting until it is gone")
+                if not kubectl.wait_deleted("Namespace", env.namespace, deadline.remaining()):
+                    raise CommandFailed(
+                        f"namespace {env.namespace} is still being deleted; retry when it is gone"
+                    )
+                live_namespace = None
             if live_namespace is None and not kubectl.can_i("create", resource("Namespace")):
                 raise CommandFailed("these credentials may not create namespaces")
             env = dataclasses.replace(

@@ -215,6 +215,22 @@ class Kubectl:
             timeout=timeout_seconds + 30,
         )
 
+    def wait_deleted(self, kind: str, name: str, timeout_seconds: int) -> bool:
+        """Wait until the object is gone; False if it is still there at the timeout."""
+        result = self.run(
+            "wait",
+            "--for=delete",
+            f"{resource(kind)}/{name}",
+            f"--timeout={timeout_seconds}s",
+            check=False,
+            timeout=timeout_seconds + 30,
+        )
+        if result.returncode == 0 or "not found" in result.stderr:
+            return True
+        if "timed out" in result.stderr:
+            return False
+        raise KubectlError(["wait", "--for=delete", name], result.returncode, result.stderr)
+
     def logs(self, pod: str, namespace: str, tail: int) -> str:
         result = self.run(
             "logs",

@@ -482,3 +482,19 @@ def test_a_failed_smoke_test_fails_the_deploy(
             DeployOptions(),
             _tools(lifecycle, RecordedSmoke(fail=True), []),
         )
+
+
+def test_a_namespace_still_being_deleted_is_waited_for_then_deployed_afresh(
+    lifecycle: Lifecycle,
+) -> None:
+    assert lifecycle.run(*deploy_args(51))[0] == 0
+    namespace = lifecycle.cluster.get("Namespace", "pr-51")
+    assert namespace is not None
+    namespace["status"] = {"phase": "Terminating"}  # a destroy cancelled half-way
+    lifecycle.cluster.add(namespace)
+    code, out, err = lifecycle.run(*deploy_args(51))
+    assert code == 0, err
+    assert "namespace pr-51 is being deleted; waiting until it is gone" in out
+    assert "21 created, 0 changed, 0 unchanged, 0 pruned" in out
+    # The Secret went with the namespace, so the kept database gets a new password.
+    assert "database app_pr_51: password rotated" in out

@@ -31,7 +31,8 @@ PARSE_ERRORS = (
 
 
 def recorded_calls(lifecycle: Lifecycle) -> list[list[str]]:
-    """Every distinct call shape of a deploy (with a failing rollout), production, destroy, gc, list."""
+    """Every call shape of deploy (a failing rollout; a namespace still being deleted),
+    production, destroy, gc and list."""
     cluster = lifecycle.cluster
     labels = {"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "pr-5"}
     cluster.pod(
@@ -40,6 +41,19 @@ def recorded_calls(lifecycle: Lifecycle) -> list[list[str]]:
     cluster.fail("rollout", "status", "deployments.apps/web", stderr="error: timed out\n")
     lifecycle.run("deploy", "preview", "--pr", "5", "--image", IMAGE, "--skip-smoke")
     cluster.heal()
+    envctl_labels = {
+        "app.kubernetes.io/managed-by": "envctl",
+        "app.kubernetes.io/instance": "pr-6",
+        "envctl/env-kind": "preview",
+    }
+    cluster.add(
+        {
+            "kind": "Namespace",
+            "metadata": {"name": "pr-6", "labels": envctl_labels},
+            "status": {"phase": "Terminating"},
+        }
+    )
+    lifecycle.run("deploy", "preview", "--pr", "6", "--image", IMAGE, "--skip-smoke")
     lifecycle.run("deploy", "production", "--image", IMAGE, "--skip-smoke")
     lifecycle.run("destroy", "preview", "--pr", "5")
     lifecycle.run("gc")

@@ -196,9 +196,18 @@ class Fake:
         target = positional(argv[1:])[0]
         resource_name, name = target.split("/", 1)
         namespace = option(argv, "-n") or "default"
-        if key(kind_of(resource_name), namespace, name) not in self.objects:
-            return 1, "", f'Error from server (NotFound): jobs.batch "{name}" not found\n'
-        return 0, f"job.batch/{name} condition met\n", ""
+        k = key(kind_of(resource_name), namespace, name)
+        if "--for=delete" in argv:
+            # A namespace marked Terminating finishes deleting; anything else never goes away.
+            item = self.objects.get(k)
+            if item is not None and item.get("status", {}).get("phase") == "Terminating":
+                return self.delete(["delete", resource_name, name])
+            if item is not None:
+                return 1, "", "error: timed out waiting for the condition\n"
+            return 0, "", ""
+        if k not in self.objects:
+            return 1, "", f'Error from server (NotFound): {resource_name} "{name}" not found\n'
+        return 0, f"{resource_name}/{name} condition met\n", ""
 
     def run(self, argv: list[str], stdin: str) -> tuple[int, str, str]:
         for rule in self.state.get("fail", []):
