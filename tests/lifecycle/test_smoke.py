@@ -98,7 +98,7 @@ def test_without_a_worker_the_echo_job_never_comes_back(
         with pytest.raises(
             SmokeFailed, match=r"echo job: no success before the deadline; last: job \S+ is queued"
         ):
-            smoke_test(web.url, None, timeout_seconds=4, run_job=True, say=lambda _: None)
+            smoke_test(web.url, None, timeout_seconds=3, run_job=True, say=lambda _: None)
     finally:
         web.stop()
 
