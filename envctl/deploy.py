@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from envctl.apply import ApplyResult, apply_environment
 from envctl.capacity import capacity_report, environment_pods
 from envctl.database import (
+    AdminTarget,
+    ConnectionBudget,
     DatabaseError,
     Provisioned,
     admin_target,
@@ -163,133 +165,178 @@ def _publish_to_github(
     return rows
 
 
-def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
+@dataclass(frozen=True)
+class Plan:
+    """What pre-flight found: the environment with its deploy time, and its objects."""
+
+    env: Environment
+    live_namespace: Manifest | None
+    objects: list[Manifest]
+    budget: ConnectionBudget
+
+
+def preflight(
+    env: Environment,
+    tools: Tools,
+    deadline: Deadline,
+    *,
+    github: GitHub | None,
+    doppler: bool,
+    target: AdminTarget | None,
+    commit: str | None,
+) -> Plan:
+    """Every check that can stop deploy, before anything changes."""
     kubectl, echo = tools.kubectl, tools.echo
+    check_pull_request(github, env, echo)
+    require_access(kubectl, "patch", resource("Deployment"), env.namespace)
+    try:
+        if doppler and not kubectl.has_api_group(DOPPLER_API_GROUP):
+            raise CommandFailed(
+                "the Doppler operator is not installed (no secrets.doppler.com API); "
+                "install it (docs/deployment.md) or use secrets_mode = 'plain'"
+            )
+        live_namespace = kubectl.get("Namespace", env.namespace)
+        problem = foreign_namespace_problem(live_namespace, env)
+        if problem:
+            raise CommandFailed(problem)
+        if live_namespace is not None and _terminating(live_namespace):
+            # A destroy got as far as deleting it (e.g. a PR closed and reopened at once):
+            # nothing can be created in it, so wait until it is gone and start afresh.
+            echo(f"  namespace {env.namespace} is being deleted; waiting until it is gone")
+            if not kubectl.wait_deleted("Namespace", env.namespace, deadline.remaining()):
+                raise CommandFailed(
+                    f"namespace {env.namespace} is still being deleted; retry when it is gone"
+                )
+            live_namespace = None
+        if live_namespace is None and not kubectl.can_i("create", resource("Namespace")):
+            raise CommandFailed("these credentials may not create namespaces")
+        env = dataclasses.replace(env, deployed_at=deployed_at(env, live_namespace, tools.now()))
+        objects = _with_commit(build_objects(env), commit)
+        echo("  pre-flight: " + check_capacity(kubectl, env, objects))
+    except KubectlError as error:
+        raise CommandFailed(f"pre-flight: {error}") from None
+    budget = connection_budget(env, objects)
+    if target is not None:
+        try:
+            problem = room_problem(target.url, env.database_role, budget.limit)
+        except DatabaseError as error:
+            raise CommandFailed(str(error)) from None
+        if problem:
+            raise CommandFailed(f"the shared PostgreSQL is full: {problem}")
+    return Plan(env, live_namespace, objects, budget)
+
+
+def provision_database(
+    plan: Plan, target: AdminTarget, options: DeployOptions, kubectl: Kubectl
+) -> Provisioned:
+    """The role and database; the password the namespace's Secret holds is kept."""
+    env = plan.env
+    try:
+        stored = read_database_url(kubectl, env) if plan.live_namespace else None
+        known = password_in_url(stored, target, env.database_role, env.database) if stored else None
+        return provision(
+            target,
+            env.database_role,
+            env.database,
+            connection_limit=plan.budget.limit,
+            known_password=known,
+            rotate=options.rotate_db_password,
+            template=options.db_template,
+        )
+    except (DatabaseError, KubectlError) as error:
+        raise CommandFailed(f"database {env.database}: {error}") from None
+
+
+def apply_and_wait(
+    plan: Plan, objects: list[Manifest], tools: Tools, deadline: Deadline, timings: Timings
+) -> ApplyResult:
+    kubectl, env = tools.kubectl, plan.env
+
+    def wait_jobs(jobs: list[Manifest]) -> None:
+        failed = [w for w in wait_for_jobs(kubectl, jobs, deadline, tools.progress()) if not w.ok]
+        if failed:
+            raise RolloutFailed(failed, explain(kubectl, env.namespace, jobs))
+
+    try:
+        with timings.step("apply"):
+            result = apply_environment(
+                kubectl,
+                env,
+                objects,
+                live_namespace=plan.live_namespace,
+                wait_for_jobs=wait_jobs,
+                say=lambda line: tools.echo("  apply: " + line),
+            )
+        tools.echo(f"  apply: {result.summary()}")
+        with timings.step("rollout"):
+            deployments = [item for item in objects if item["kind"] == "Deployment"]
+            outcomes = wait_for_deployments(kubectl, deployments, deadline, tools.progress())
+            failed = {w.name.split("/", 1)[1]: w for w in outcomes if not w.ok}
+            if failed:
+                workloads = [d for d in deployments if d["metadata"]["name"] in failed]
+                explained = explain(kubectl, env.namespace, workloads)
+                raise RolloutFailed(list(failed.values()), explained)
+    except RolloutFailed as error:
+        raise CommandFailed(f"rollout failed: {error}", error.diagnostics) from None
+    except KubectlError as error:
+        raise CommandFailed(f"apply failed: {error}") from None
+    return result
+
+
+def smoke(env: Environment, tools: Tools, deadline: Deadline) -> None:
+    ui = env.temporal_ui_url if env.temporal_mode != "external" else None
+    try:
+        tools.smoke(
+            env.app_url,
+            ui,
+            timeout_seconds=deadline.remaining(),
+            expect_commit=env.image_tag,
+            # Production's smoke test skips the echo job: it would leave an account behind.
+            run_job=env.kind is not EnvironmentKind.PRODUCTION,
+            say=tools.echo,
+        )
+    except SmokeFailed as error:
+        raise CommandFailed(f"smoke test failed: {error}") from None
+
+
+def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
     timings = Timings()
     deadline = Deadline(options.timeout_seconds)
     # Inputs from the environment first: a missing secret is bad input (exit 2, one line).
     github = GitHub.from_environment(tools.environ)
     token = doppler_token(tools.environ, env)
     target = admin_target(tools.environ, env) if provisions_database(env) else None
-    echo(f"envctl deploy {env.kind.value}" + (f" --pr {env.pr_number}" if env.pr_number else ""))
+    tools.echo(
+        f"envctl deploy {env.kind.value}" + (f" --pr {env.pr_number}" if env.pr_number else "")
+    )
 
     with timings.step("pre-flight"):
-        check_pull_request(github, env, echo)
-        require_access(kubectl, "patch", resource("Deployment"), env.namespace)
-        try:
-            if token is not None and not kubectl.has_api_group(DOPPLER_API_GROUP):
-                raise CommandFailed(
-                    "the Doppler operator is not installed (no secrets.doppler.com API); "
-                    "install it (docs/deployment.md) or use secrets_mode = 'plain'"
-                )
-            live_namespace = kubectl.get("Namespace", env.namespace)
-            problem = foreign_namespace_problem(live_namespace, env)
-            if problem:
-                raise CommandFailed(problem)
-            if live_namespace is not None and _terminating(live_namespace):
-                # A destroy got as far as deleting it (e.g. a PR closed and reopened at once):
-                # nothing can be created in it, so wait until it is gone and start afresh.
-                echo(f"  namespace {env.namespace} is being deleted; waiting until it is gone")
-                if not kubectl.wait_deleted("Namespace", env.namespace, deadline.remaining()):
-                    raise CommandFailed(
-                        f"namespace {env.namespace} is still being deleted; retry when it is gone"
-                    )
-                live_namespace = None
-            if live_namespace is None and not kubectl.can_i("create", resource("Namespace")):
-                raise CommandFailed("these credentials may not create namespaces")
-            env = dataclasses.replace(
-                env, deployed_at=deployed_at(env, live_namespace, tools.now())
-            )
-            objects = _with_commit(build_objects(env), options.commit)
-            echo("  pre-flight: " + check_capacity(kubectl, env, objects))
-        except KubectlError as error:
-            raise CommandFailed(f"pre-flight: {error}") from None
-        budget = connection_budget(env, objects)
-        if target is not None:
-            try:
-                problem = room_problem(target.url, env.database_role, budget.limit)
-            except DatabaseError as error:
-                raise CommandFailed(str(error)) from None
-            if problem:
-                raise CommandFailed(f"the shared PostgreSQL is full: {problem}")
-
+        plan = preflight(
+            env,
+            tools,
+            deadline,
+            github=github,
+            doppler=token is not None,
+            target=target,
+            commit=options.commit,
+        )
+    env = plan.env
     provisioned: Provisioned | None = None
     if target is not None:
         with timings.step("database"):
-            try:
-                stored = read_database_url(kubectl, env) if live_namespace else None
-                known = (
-                    password_in_url(stored, target, env.database_role, env.database)
-                    if stored
-                    else None
-                )
-                provisioned = provision(
-                    target,
-                    env.database_role,
-                    env.database,
-                    connection_limit=budget.limit,
-                    known_password=known,
-                    rotate=options.rotate_db_password,
-                    template=options.db_template,
-                )
-            except (DatabaseError, KubectlError) as error:
-                raise CommandFailed(f"database {env.database}: {error}") from None
-        echo(f"  database {env.database}: {provisioned.summary()}")
-        echo(f"  connection limit {budget.explain()}")
+            provisioned = provision_database(plan, target, options, tools.kubectl)
+        tools.echo(f"  database {env.database}: {provisioned.summary()}")
+        tools.echo(f"  connection limit {plan.budget.explain()}")
 
     filled = with_secret_values(
-        env, objects, database_url=provisioned.url if provisioned else None, token=token
+        env, plan.objects, database_url=provisioned.url if provisioned else None, token=token
     )
-
-    def wait_jobs(jobs: list[Manifest]) -> None:
-        outcomes = wait_for_jobs(kubectl, jobs, deadline, tools.progress())
-        failed = [w for w in outcomes if not w.ok]
-        if failed:
-            raise RolloutFailed(failed, explain(kubectl, env.namespace, jobs))
-
-    result: ApplyResult
-    try:
-        with timings.step("apply"):
-            result = apply_environment(
-                kubectl,
-                env,
-                filled,
-                live_namespace=live_namespace,
-                wait_for_jobs=wait_jobs,
-                say=lambda line: echo("  apply: " + line),
-            )
-        echo(f"  apply: {result.summary()}")
-        with timings.step("rollout"):
-            deployments = [item for item in filled if item["kind"] == "Deployment"]
-            outcomes = wait_for_deployments(kubectl, deployments, deadline, tools.progress())
-            failed = [w for w in outcomes if not w.ok]
-            if failed:
-                names = {w.name.split("/", 1)[1] for w in failed}
-                workloads = [d for d in deployments if d["metadata"]["name"] in names]
-                raise RolloutFailed(failed, explain(kubectl, env.namespace, workloads))
-    except RolloutFailed as error:
-        raise CommandFailed(f"rollout failed: {error}", error.diagnostics) from None
-    except KubectlError as error:
-        raise CommandFailed(f"apply failed: {error}") from None
-
+    result = apply_and_wait(plan, filled, tools, deadline, timings)
     if options.smoke:
         with timings.step("smoke"):
-            ui = env.temporal_ui_url if env.temporal_mode != "external" else None
-            # Production's smoke test skips the echo job: it would leave an account behind.
-            run_job = env.kind is not EnvironmentKind.PRODUCTION
-            try:
-                tools.smoke(
-                    env.app_url,
-                    ui,
-                    timeout_seconds=deadline.remaining(),
-                    expect_commit=env.image_tag,
-                    run_job=run_job,
-                    say=echo,
-                )
-            except SmokeFailed as error:
-                raise CommandFailed(f"smoke test failed: {error}") from None
+            smoke(env, tools, deadline)
     else:
-        echo("  smoke test: skipped (--skip-smoke)")
+        tools.echo("  smoke test: skipped (--skip-smoke)")
 
     changed = result.any_change or (provisioned is not None and provisioned.changed)
     report = Report(
@@ -312,6 +359,6 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
     if provisioned is not None:
         report.rows.append(("database", f"{env.database}: {provisioned.summary()}"))
         report.outputs["database"] = env.database
-    report.rows += _publish_to_github(github, env, options.commit, echo)
+    report.rows += _publish_to_github(github, env, options.commit, tools.echo)
     report.timings = timings.with_total()
     return report

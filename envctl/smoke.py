@@ -86,6 +86,8 @@ class _Smoke:
                 return check
             except (_Retry, httpx.TransportError) as error:
                 last = str(error) or type(error).__name__
+            except (ValueError, KeyError) as error:  # a 200 that is not our API's JSON
+                last = f"unexpected answer: {type(error).__name__}: {error}"
             if self.remaining() <= 0:
                 raise SmokeFailed(f"{name}: no success before the deadline; last: {last}")
             self.pause.wait(min(delay, max(self.remaining(), 0)))
