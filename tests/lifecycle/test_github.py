@@ -155,3 +155,32 @@ def test_the_comment_command_needs_a_token_and_a_repository(
     assert code == 2 and err.startswith(
         "envctl: invalid --body-file: expected a readable UTF-8 file"
     )
+
+
+def test_a_github_failure_is_a_warning_once_the_environment_is_up(
+    lifecycle: Lifecycle, github: GitHubApi
+) -> None:
+    env = {**github.environ(), "GITHUB_TOKEN": "expired"}
+    code, out, err = deploy_with(lifecycle, env, 97)
+    assert code == 0, err
+    assert (
+        "warning: could not read the state of PR #97: GET /repos/acme/shop/pulls/97: HTTP 401 Bad credentials"
+        in out
+    )
+    assert "warning: GitHub: GET /repos/acme/shop/issues/97/comments" in out
+    assert "deployed preview pr-97: changes applied" in out
+
+
+def deploy_with(lifecycle: Lifecycle, env: dict[str, str], pr: int) -> tuple[int, str, str]:
+    return lifecycle.run(
+        "deploy",
+        "preview",
+        "--pr",
+        str(pr),
+        "--image",
+        IMAGE,
+        "--commit",
+        COMMIT,
+        "--skip-smoke",
+        **env,
+    )
