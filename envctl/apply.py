@@ -105,7 +105,7 @@ def apply_environment(
             continue
         for item in kubectl.apply(batch):
             applied[object_key(item)] = item
-        say(f"applied {len(batch)} objects ({step})")
+        say(f"applied {len(batch)} object{'' if len(batch) == 1 else 's'} ({step})")
         if step == "before workloads" and before_workload_jobs(batch):
             wait_for_jobs(before_workload_jobs(batch))
 
