@@ -1,14 +1,19 @@
-"""The `envctl` command line: render, validate and explain every environment.
+"""The `envctl` command line: render, validate and explain every environment; deploy,
+destroy, expire and list them; smoke-test a running stack; post a sticky PR comment.
 
-Each command turns its flags into an `Environment` through `environment_from_flags`, so a
-later command (deploy, destroy, gc, list: issue 5) takes the same flags with the same checks.
-Bad input ends with one line naming the field and what was expected, and exit code 2.
+Each command turns its flags into an `Environment` through `environment_from_flags`, so every
+command takes the same flags with the same checks. Bad input ends with one line naming the
+field and what was expected, and exit code 2; a lifecycle step that fails ends with what went
+wrong (and, for a rollout, the pods' events and logs) and exit code 1.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,16 +21,29 @@ import typer
 
 from app.temporal_address import RULE_DESCRIPTIONS
 from envctl.config import ConfigError, load_config
+from envctl.deploy import DeployOptions, deploy
+from envctl.destroy import DestroyOptions, destroy
+from envctl.gc import gc as collect_garbage
+from envctl.github import GitHub, GitHubError, require_comment_key
 from envctl.inputs import (
     InputError,
+    parse_duration,
     parse_pr_number,
+    require_commit,
     require_dns_subdomain,
     require_domain,
     require_image_ref,
     require_namespace_prefix,
+    require_sql_identifier,
 )
+from envctl.kubectl import Kubectl
+from envctl.listing import environment_rows, table
 from envctl.model import Environment, build_environment, parse_deployed_at, parse_kind
+from envctl.progress import progress_for
 from envctl.render import build_objects, to_yaml, write_files
+from envctl.report import SUMMARY_ENV, publish
+from envctl.smoke import SmokeFailed, smoke_test
+from envctl.tools import CommandFailed, Tools
 from envctl.validate import run_checks
 
 USAGE_ERROR = 2
@@ -33,8 +51,8 @@ CHECK_FAILED = 1
 
 app = typer.Typer(
     name="envctl",
-    help="Render and check every environment (preview, permanent-preview, production) "
-    "as Kubernetes manifests.",
+    help="Render, check, deploy, destroy and expire every environment (preview, "
+    "permanent-preview, production) on Kubernetes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -227,6 +245,231 @@ def address(
     resolved = env.temporal_address
     typer.echo(resolved.address)
     typer.echo(f"rule: {resolved.rule.value} ({RULE_DESCRIPTIONS[resolved.rule]})")
+
+
+def lifecycle_tools() -> Tools:
+    return Tools(
+        kubectl=Kubectl(),
+        environ=os.environ,
+        echo=typer.echo,
+        progress=lambda: progress_for(sys.stdout),
+        smoke=smoke_test,
+    )
+
+
+@contextmanager
+def command_errors(command: str) -> Iterator[None]:
+    """Bad input: exit 2 (as `user_errors`); a failed step: what and why, exit 1."""
+    with user_errors():
+        try:
+            yield
+        except CommandFailed as error:
+            typer.echo(f"envctl {command}: {error}", err=True)
+            if error.details:
+                typer.echo(error.details, err=True)
+            summary = os.environ.get(SUMMARY_ENV)
+            if summary:
+                with Path(summary).open("a", encoding="utf-8") as handle:
+                    handle.write(
+                        f"### envctl {command} failed\n\n```\n{error}\n{error.details}\n```\n"
+                    )
+            raise typer.Exit(CHECK_FAILED) from None
+
+
+TimeoutOption = Annotated[
+    str,
+    typer.Option("--timeout", metavar="DURATION", help="Overall limit: seconds, or 90s, 10m."),
+]
+
+
+@app.command(name="deploy")
+def deploy_command(
+    env_name: EnvArgument,
+    pr: PrOption = None,
+    image: ImageOption = None,
+    commit: Annotated[
+        str | None,
+        typer.Option("--commit", metavar="SHA", help="The commit the image was built from."),
+    ] = None,
+    timeout: TimeoutOption = "10m",
+    rotate_db_password: Annotated[
+        bool,
+        typer.Option(
+            "--rotate-db-password", help="Give the database role a new password (pods restart)."
+        ),
+    ] = False,
+    db_template: Annotated[
+        str | None,
+        typer.Option(
+            "--db-template",
+            metavar="NAME",
+            help="Create a new database as a clone of this seed database.",
+        ),
+    ] = None,
+    skip_smoke: Annotated[
+        bool, typer.Option("--skip-smoke", help="Do not smoke-test the environment.")
+    ] = False,
+    config: ConfigOption = None,
+    domain: DomainOption = None,
+    namespace_prefix: PrefixOption = None,
+    ingress_class: IngressClassOption = None,
+    tls_issuer: IssuerOption = None,
+    secrets_mode: SecretsModeOption = None,
+) -> None:
+    """Provision, apply, wait for the rollout, smoke-test and report. Idempotent."""
+    with command_errors("deploy"):
+        if image is None:
+            raise InputError(
+                "--image", "the image to deploy, pinned: repo:tag or repo@sha256:...", None
+            )
+        options = DeployOptions(
+            commit=require_commit(commit) if commit is not None else None,
+            timeout_seconds=parse_duration(timeout, "--timeout", bare_seconds=True),
+            rotate_db_password=rotate_db_password,
+            db_template=(
+                require_sql_identifier(db_template, "--db-template") if db_template else None
+            ),
+            smoke=not skip_smoke,
+        )
+        overrides = config_overrides(
+            domain, namespace_prefix, ingress_class, tls_issuer, secrets_mode
+        )
+        env = environment_from_flags(
+            env_name, pr, image=image, config_path=config, overrides=overrides
+        )
+        report = deploy(env, options, lifecycle_tools())
+        publish(report, os.environ, typer.echo)
+
+
+@app.command(name="destroy")
+def destroy_command(
+    env_name: EnvArgument,
+    pr: PrOption = None,
+    destroy_production: Annotated[
+        bool,
+        typer.Option("--destroy-production", help="Required to destroy production."),
+    ] = False,
+    timeout: TimeoutOption = "5m",
+    config: ConfigOption = None,
+    namespace_prefix: PrefixOption = None,
+) -> None:
+    """Delete the namespace (and wait), then the database and role. Idempotent."""
+    with command_errors("destroy"):
+        options = DestroyOptions(
+            destroy_production=destroy_production,
+            timeout_seconds=parse_duration(timeout, "--timeout", bare_seconds=True),
+        )
+        overrides = config_overrides(None, namespace_prefix, None, None, None)
+        env = environment_from_flags(env_name, pr, config_path=config, overrides=overrides)
+        report = destroy(env, options, lifecycle_tools())
+        publish(report, os.environ, typer.echo)
+
+
+@app.command(name="gc")
+def gc_command(
+    ttl: Annotated[
+        str, typer.Option("--ttl", metavar="DURATION", help="Idle time before a preview expires.")
+    ] = "3d",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Destroy the expired previews (default: report).")
+    ] = False,
+    config: ConfigOption = None,
+    namespace_prefix: PrefixOption = None,
+) -> None:
+    """Find previews whose PR is closed or idle longer than --ttl; --apply destroys them."""
+    with command_errors("gc"):
+        seconds = parse_duration(ttl, "--ttl")
+        overrides = config_overrides(None, namespace_prefix, None, None, None)
+        loaded = load_config(config, overrides)
+        failures = collect_garbage(
+            loaded, ttl_seconds=seconds, apply=apply, tools=lifecycle_tools()
+        )
+        if failures:
+            raise CommandFailed(f"{failures} preview(s) could not be destroyed (see above)")
+
+
+@app.command(name="list")
+def list_command() -> None:
+    """A table of the environments envctl manages: kind, PR, age, image, readiness, URLs."""
+    with command_errors("list"):
+        tools = lifecycle_tools()
+        try:
+            rows = environment_rows(tools.kubectl, datetime.now(UTC))
+        except Exception as error:  # KubectlError, or an answer we cannot read
+            raise CommandFailed(f"cannot list environments: {error}") from None
+        for line in table(rows):
+            typer.echo(line)
+
+
+def _http_url(value: str, field: str) -> str:
+    if (
+        not value.startswith(("http://", "https://"))
+        or len(value) > 2000
+        or any(ch.isspace() for ch in value)
+    ):
+        raise InputError(field, "an http:// or https:// URL", value)
+    return value
+
+
+@app.command(name="smoke")
+def smoke_command(
+    url: Annotated[str, typer.Option("--url", help="The web app's base URL.")],
+    temporal_ui_url: Annotated[
+        str | None, typer.Option("--temporal-ui-url", help="The Temporal UI's URL.")
+    ] = None,
+    timeout: TimeoutOption = "180",
+    commit: Annotated[
+        str | None,
+        typer.Option("--commit", metavar="SHA", help="Wait until /api/env reports this commit."),
+    ] = None,
+) -> None:
+    """Ready, an echo job through web -> temporal-server -> worker and back, the Temporal UI."""
+    with command_errors("smoke"):
+        seconds = parse_duration(timeout, "--timeout", bare_seconds=True)
+        _http_url(url, "--url")
+        if temporal_ui_url is not None:
+            _http_url(temporal_ui_url, "--temporal-ui-url")
+        typer.echo(f"envctl smoke {url}")
+        try:
+            result = smoke_test(
+                url,
+                temporal_ui_url,
+                timeout_seconds=seconds,
+                expect_commit=commit,
+                run_job=True,
+                say=typer.echo,
+            )
+        except SmokeFailed as error:
+            raise CommandFailed(str(error)) from None
+        typer.echo(f"smoke test passed: {len(result.checks)} checks in {result.seconds:.1f}s")
+
+
+@app.command(name="comment")
+def comment_command(
+    pr: Annotated[str, typer.Option("--pr", metavar="N", help="Pull-request number.")],
+    key: Annotated[str, typer.Option("--key", help="Which sticky comment: one per key and PR.")],
+    body_file: Annotated[Path, typer.Option("--body-file", metavar="FILE", help="Markdown body.")],
+) -> None:
+    """Create or update the PR's sticky comment for KEY (found by a hidden marker)."""
+    with command_errors("comment"):
+        number = parse_pr_number(pr)
+        require_comment_key(key)
+        try:
+            body = body_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError("--body-file", "a readable UTF-8 file", str(body_file)) from None
+        github = GitHub.from_environment(os.environ)
+        if github is None:
+            raise InputError(
+                "GITHUB_TOKEN and GITHUB_REPOSITORY",
+                "both set (GitHub Actions sets GITHUB_REPOSITORY; pass secrets.GITHUB_TOKEN)",
+                None,
+            )
+        try:
+            written, comment_id = github.upsert_comment(number, key, body)
+        except GitHubError as error:
+            raise CommandFailed(str(error)) from None
+        typer.echo(f"comment {key} on PR #{number}: {written} (id {comment_id})")
 
 
 def main() -> None:

@@ -144,3 +144,30 @@ def require_image_repository(value: str, field: str = "image_repository") -> str
         raise InputError(field, "an image repository without tag or digest", value)
     require_image_ref(f"{value}:x", field)
     return value
+
+
+_DURATION = re.compile(r"^([0-9]{1,6})([smhd])$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+def parse_duration(raw: str, field: str, *, bare_seconds: bool = False) -> int:
+    """A positive duration in seconds from `3d`, `12h`, `90m` or `45s` (or `180` if allowed)."""
+    text = raw.strip()
+    if bare_seconds and text.isdigit():
+        text += "s"
+    match = _DURATION.match(text)
+    seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)] if match else 0
+    if seconds <= 0:
+        example = "180, 90s, 10m" if bare_seconds else "3d, 12h or 90m"
+        raise InputError(
+            field, f"a positive duration: a number and a unit s, m, h or d, such as {example}", raw
+        )
+    return seconds
+
+
+def require_commit(value: str, field: str = "--commit") -> str:
+    """A git commit SHA: 7 to 40 lowercase hex digits."""
+    if not _COMMIT.match(value):
+        raise InputError(field, "a git commit SHA: 7 to 40 lowercase hexadecimal digits", value)
+    return value

@@ -32,10 +32,11 @@ NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 # Render is deterministic: without --deployed-at the label carries this fixed time; deploy
-# (issue 5) passes the real time.
+# passes the time the current image was first deployed.
 RENDER_DEPLOYED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 DEPLOYED_AT_FORMAT = "%Y%m%dT%H%M%SZ"
 TEMPORAL_UI_HOST_SUFFIX = "-temporal"
+DATABASE_NAME_PREFIX = "app_"
 
 TemporalMode = Literal["dev", "postgres", "external"]
 
@@ -142,7 +143,9 @@ def parse_deployed_at(raw: str) -> datetime:
 
 def database_name(namespace: str) -> str:
     """`pr-123` -> `app_pr_123`; one database and one role of that name per environment."""
-    return require_sql_identifier("app_" + namespace.replace("-", "_"), "database name")
+    return require_sql_identifier(
+        DATABASE_NAME_PREFIX + namespace.replace("-", "_"), "database name"
+    )
 
 
 def environment_namespace(kind: EnvironmentKind, pr_number: int | None, config: Config) -> str:

@@ -2,8 +2,8 @@
 
 - `app-secrets`: the app's settings from Doppler (a DopplerSecret, whose operator writes the
   Secret), or in plain mode a Secret object without values that deploy fills.
-- `app-database`: DATABASE_URL for this environment's own database role; deploy (issue 5)
-  creates the role and writes the value. Listed last in `envFrom`, so it wins.
+- `app-database`: DATABASE_URL for this environment's own database role; deploy creates the
+  role and writes the value (envctl/secret_values.py). Listed last in `envFrom`, so it wins.
 - `temporal-db`: only TEMPORAL_DB_PASSWORD, for the production Temporal server and schema job,
   so the third-party images never see the app's secrets.
 """

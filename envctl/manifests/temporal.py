@@ -74,7 +74,7 @@ SCHEMA_SCRIPT = "\n".join(
         'temporal-sql-tool --db "$VISIBILITY_DB" update-schema -d "$SCHEMAS/visibility/versioned"',
     ]
 )
-# Annotation read by deploy (issue 5): apply this phase and wait for it before the rest.
+# Annotation read by deploy (envctl/apply.py): apply this phase and wait for it before the rest.
 APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
 DYNAMIC_CONFIG = "temporal-dynamic-config"
 DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"

@@ -29,6 +29,13 @@ class TemporalDevServer:
     root: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # With a port, the server also serves its Web UI there (as `make run` does); else headless.
+    ui_port: int | None = None
+
+    @property
+    def ui_url(self) -> str:
+        assert self.ui_port is not None, "started headless"
+        return f"http://127.0.0.1:{self.ui_port}"
 
     @property
     def address(self) -> str:
@@ -42,7 +49,11 @@ class TemporalDevServer:
                 str(temporal_cli()),
                 "server",
                 "start-dev",
-                "--headless",
+                *(
+                    ["--headless"]
+                    if self.ui_port is None
+                    else ["--ui-port", str(self.ui_port), "--ui-ip", "127.0.0.1"]
+                ),
                 "--ip",
                 "127.0.0.1",
                 "--port",

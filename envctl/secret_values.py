@@ -1,0 +1,112 @@
+"""The two Secrets deploy fills with values, built in memory and applied on kubectl's stdin.
+
+- `app-database`: the rendered, value-less Secret plus `DATABASE_URL` for the environment's
+  own role. envctl is its only field manager, so a later apply without a value would remove it.
+  Values go in `data` (base64), not `stringData`: the API server folds stringData into data,
+  which server-side apply does not track well (kubernetes/kubernetes#118519).
+- the Doppler token Secret (`[doppler] token_secret`), from `ENVCTL_DOPPLER_TOKEN`, which the
+  Doppler operator reads to fill `app-secrets`.
+
+Both carry the environment's labels, so prune sees them as applied and never deletes them.
+Pods read `DATABASE_URL` at start, so a checksum of it on their template rolls them when it
+changes (a rotated password) and leaves them alone when it does not.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+from collections.abc import Mapping
+
+from envctl.inputs import InputError
+from envctl.kubectl import Kubectl, Manifest
+from envctl.manifests.base import metadata
+from envctl.manifests.secrets import DATABASE_SECRET
+from envctl.model import LABEL_PREFIX, Environment
+
+DOPPLER_TOKEN_ENV = "ENVCTL_DOPPLER_TOKEN"  # noqa: S105  (a variable's name)
+DOPPLER_TOKEN_KEY = "serviceToken"  # noqa: S105  (the key the Doppler operator reads)
+DATABASE_URL_KEY = "DATABASE_URL"
+CHECKSUM_ANNOTATION = LABEL_PREFIX + "database-url-sha256"
+
+
+def doppler_token(environ: Mapping[str, str], env: Environment) -> str | None:
+    """The Doppler service token (doppler mode only); its value is never shown."""
+    if env.config.secrets_mode != "doppler":
+        return None
+    token = environ.get(DOPPLER_TOKEN_ENV, "").strip()
+    if not token or any(ch.isspace() for ch in token):
+        secret = {
+            "preview": "DOPPLER_TOKEN_PREVIEW",
+            "permanent-preview": "DOPPLER_TOKEN_PERMANENT_PREVIEW",
+            "production": "DOPPLER_TOKEN_PRODUCTION",
+        }[env.kind.value]
+        raise InputError(
+            DOPPLER_TOKEN_ENV,
+            f"a Doppler service token for config '{env.settings.doppler_config}' (the {secret} "
+            "GitHub secret), because secrets_mode is 'doppler'",
+            None if not token else "(a value with whitespace; not shown)",
+        )
+    return token
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode("ascii")
+
+
+def database_url_checksum(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def read_database_url(kubectl: Kubectl, env: Environment) -> str | None:
+    """DATABASE_URL as stored in the namespace's `app-database` Secret, if any."""
+    secret = kubectl.get("Secret", DATABASE_SECRET, env.namespace)
+    encoded = (secret or {}).get("data", {}).get(DATABASE_URL_KEY)
+    return base64.b64decode(encoded).decode() if encoded else None
+
+
+def doppler_token_secret(env: Environment, token: str) -> Manifest:
+    meta = metadata(env, env.config.doppler.token_secret)
+    meta["annotations"] = {LABEL_PREFIX + "values-from": DOPPLER_TOKEN_ENV}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta,
+        "type": "Opaque",
+        "data": {DOPPLER_TOKEN_KEY: _b64(token)},
+    }
+
+
+def _reads_database_secret(pod_spec: Manifest) -> bool:
+    containers = pod_spec["containers"] + pod_spec.get("initContainers", [])
+    return any(
+        source.get("secretRef", {}).get("name") == DATABASE_SECRET
+        for container in containers
+        for source in container.get("envFrom", [])
+    )
+
+
+def with_secret_values(
+    env: Environment,
+    objects: list[Manifest],
+    *,
+    database_url: str | None,
+    token: str | None,
+) -> list[Manifest]:
+    """The rendered objects, with the values filled in; the rendered list is not modified."""
+    filled: list[Manifest] = []
+    for item in objects:
+        item = copy.deepcopy(item)
+        kind, name = item["kind"], item["metadata"]["name"]
+        if database_url is not None and kind == "Secret" and name == DATABASE_SECRET:
+            item["data"] = {DATABASE_URL_KEY: _b64(database_url)}
+        if database_url is not None and kind == "Deployment":
+            template = item["spec"]["template"]
+            if _reads_database_secret(template["spec"]):
+                annotations = template["metadata"].setdefault("annotations", {})
+                annotations[CHECKSUM_ANNOTATION] = database_url_checksum(database_url)
+        filled.append(item)
+        if token is not None and kind == "Secret" and name == DATABASE_SECRET:
+            filled.append(doppler_token_secret(env, token))
+    return filled
