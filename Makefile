@@ -13,12 +13,13 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint migrate frontend
+.PHONY: help install run test test-faults lint migrate frontend
 
 help:
 	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
 	@echo "make test  - bring up PostgreSQL and Temporal, run every suite"
 	@echo "make lint  - ruff, ruff format --check, mypy"
+	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -45,6 +46,9 @@ run: install
 
 test: install
 	$(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+
+test-faults: install
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
