@@ -22,8 +22,9 @@ from app.api.errors import ApiError, validation_failed
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+MAX_ID = 2**31 - 1  # integer ids in paths are PostgreSQL `integer` primary keys
 _CONVERTERS = {
-    "int": {"type": "integer", "minimum": 0},
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
     "uuid": {"type": "string", "format": "uuid"},
     "string": {"type": "string"},
 }

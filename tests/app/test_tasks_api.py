@@ -86,3 +86,14 @@ def test_bad_task_input_names_the_field(client: FlaskClient, auth: dict[str, str
 def test_mutations_require_a_token(client: FlaskClient) -> None:
     assert client.post("/api/tasks", json={"title": "x"}).status_code == 401
     assert client.get("/api/tasks").status_code == 401
+
+
+def test_ids_beyond_the_integer_column_are_404_not_500(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    huge = 2**31  # one past PostgreSQL's `integer`; schemathesis found this as a 500
+    assert client.get(f"/api/tasks/{huge}", headers=auth).status_code == 404
+    assert client.patch(f"/api/tasks/{huge}", json={"notes": "x"}, headers=auth).status_code == 404
+    assert client.post(f"/api/tasks/{huge}/complete", headers=auth).status_code == 404
+    assert client.delete(f"/api/tasks/{huge}", headers=auth).status_code == 404
+    assert client.delete("/api/tasks/-1", headers=auth).status_code == 404
