@@ -172,11 +172,13 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw) if raw else None
+        json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
     try:
-        return model.model_validate(data)
+        # Strict: accept exactly what the document says (no 0 for a date-time, no "yes" for
+        # a boolean), as JSON-schema clients and the generated frontend client expect.
+        return model.model_validate_json(raw or b"null", strict=True)
     except ValidationError as error:
         raise validation_failed(error) from None
 

@@ -97,3 +97,21 @@ def test_ids_beyond_the_integer_column_are_404_not_500(
     assert client.post(f"/api/tasks/{huge}/complete", headers=auth).status_code == 404
     assert client.delete(f"/api/tasks/{huge}", headers=auth).status_code == 404
     assert client.delete("/api/tasks/-1", headers=auth).status_code == 404
+
+
+def test_body_fields_take_only_their_documented_json_types(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    # schemathesis found `"due_at": 0` accepted as 1970-01-01 although the schema says date-time.
+    for body, field in [
+        ({"title": "t", "due_at": 0}, "due_at"),
+        ({"title": "t", "due_at": "2030-01-01"}, "due_at"),
+        ({"title": "t", "notes": 5}, "notes"),
+    ]:
+        response = client.post("/api/tasks", json=body, headers=auth)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["details"]["fields"][0]["field"] == field
+    task = create(client, auth, title="t", due_at="2030-01-01T09:00:00+02:00")
+    assert task["due_at"].startswith("2030-01-01T09:00:00")  # type: ignore[attr-defined]
+    flag = client.patch(f"/api/tasks/{task['id']}", json={"completed": 1}, headers=auth)
+    assert flag.status_code == 422
