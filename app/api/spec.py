@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from app.api.errors import ApiError, validation_failed
 
@@ -29,6 +30,17 @@ _CONVERTERS = {
     "string": {"type": "string"},
 }
 _RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text and jsonb cannot hold U+0000
+
+
+class InputSchema(GenerateJsonSchema):
+    """Documents what the API enforces on every input string: no NUL character."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in json_schema:
+            json_schema["pattern"] = NO_NUL
+        return json_schema
 
 
 class ErrorDetail(BaseModel):
@@ -76,6 +88,7 @@ class ApiSpec:
                 for m in ordered
             ],
             ref_template="#/components/schemas/{model}",
+            schema_generator=InputSchema,
         )
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
@@ -172,9 +185,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = request.get_data(cache=False)
     try:
-        json.loads(raw) if raw else None
+        data = json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
+    reject_nul(data, "body")
     try:
         # Strict: accept exactly what the document says (no 0 for a date-time, no "yes" for
         # a boolean), as JSON-schema clients and the generated frontend client expect.
@@ -184,10 +198,31 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
+    reject_nul(request.args.to_dict(), "")
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as error:
         raise validation_failed(error) from None
+
+
+def reject_nul(value: Any, where: str) -> None:
+    """A 422 naming the field for any string holding U+0000, which the database refuses."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(
+                422,
+                "validation_error",
+                f"{where}: must not contain the NUL character",
+                {"fields": [{"field": where, "message": "contains NUL", "type": "string_nul"}]},
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where and where != "body" else str(key)
+            reject_nul(key, path)
+            reject_nul(item, path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_nul(item, f"{where}.{index}")
 
 
 def to_response(result: Any, status: int) -> Response:
@@ -227,7 +262,9 @@ def _operation(op: Operation) -> dict[str, Any]:
         for converter, name in _RULE_PARAM.findall(op.rule)
     ]
     if op.query is not None:
-        schema = op.query.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema = op.query.model_json_schema(
+            ref_template="#/components/schemas/{model}", schema_generator=InputSchema
+        )
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
