@@ -185,28 +185,32 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw) if raw else None
+        json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
-    reject_nul(data, "body")
     try:
         # Strict: accept exactly what the document says (no 0 for a date-time, no "yes" for
         # a boolean), as JSON-schema clients and the generated frontend client expect.
-        return model.model_validate_json(raw or b"null", strict=True)
+        parsed = model.model_validate_json(raw or b"null", strict=True)
     except ValidationError as error:
         raise validation_failed(error) from None
+    reject_nul(parsed.model_dump(), "")
+    return parsed
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
-    reject_nul(request.args.to_dict(), "")
     try:
-        return model.model_validate(request.args.to_dict())
+        parsed = model.model_validate(request.args.to_dict())
     except ValidationError as error:
         raise validation_failed(error) from None
+    reject_nul(parsed.model_dump(), "")
+    return parsed
 
 
 def reject_nul(value: Any, where: str) -> None:
-    """A 422 naming the field for any string holding U+0000, which the database refuses."""
+    """A 422 naming the field for any string holding U+0000, which the database refuses.
+
+    Run on the validated model, so unknown (ignored) fields do not count."""
     if isinstance(value, str):
         if "\x00" in value:
             raise ApiError(
@@ -217,7 +221,7 @@ def reject_nul(value: Any, where: str) -> None:
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            path = f"{where}.{key}" if where and where != "body" else str(key)
+            path = f"{where}.{key}" if where else str(key)
             reject_nul(key, path)
             reject_nul(item, path)
     elif isinstance(value, list):
