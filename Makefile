@@ -13,13 +13,14 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test test-faults lint migrate frontend
+.PHONY: help install run test test-faults test-fuzz lint migrate frontend
 
 help:
 	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
 	@echo "make test  - bring up PostgreSQL and Temporal, run every suite"
 	@echo "make lint  - ruff, ruff format --check, mypy"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
+	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -49,6 +50,9 @@ test: install
 
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+
+test-fuzz: install
+	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
