@@ -125,8 +125,12 @@ def endpoint(
     auth: bool = False,
     errors: dict[int, str] | None = None,
     response_description: str = "",
+    other_successes: dict[int, str] | None = None,
 ) -> Callable[[View], View]:
-    """Register `view` on `blueprint` and in the OpenAPI document."""
+    """Register `view` on `blueprint` and in the OpenAPI document.
+
+    `other_successes` lists further success statuses the view returns with the same body.
+    """
 
     def decorate(view: View) -> View:
         documented_errors = dict(errors or {})
@@ -145,6 +149,8 @@ def endpoint(
             code: (text, ErrorBody) for code, text in documented_errors.items()
         }
         responses[status] = (response_description or summary, response)
+        for code, text in (other_successes or {}).items():
+            responses[code] = (text, response)
         SPEC.operations.append(
             Operation(
                 method=method,

@@ -31,4 +31,7 @@ def test_protected_operations_declare_bearer_auth(client: FlaskClient) -> None:
     assert paths["/api/jobs"]["post"]["security"] == [{"bearer": []}]
     assert "security" not in paths["/api/health"]["get"]
     assert "422" in paths["/api/jobs"]["post"]["responses"]
+    # A repeated idempotency key answers 200 with the existing job (schemathesis found it
+    # undocumented).
+    assert {"200", "202"} <= set(paths["/api/jobs"]["post"]["responses"])
     assert "503" in paths["/api/ready"]["get"]["responses"]
