@@ -34,14 +34,15 @@ def test_temporal_restart_mid_run_completes_every_job(
         ledger = Ledger(api, temporal.address, stack.env["TEMPORAL_TASK_QUEUE"])
         recipients = [f"restart-{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(EMAILS)]
         ledger.submit(
-            [("echo", {"message": f"echo {n}", "delay_ms": 3000 + 40 * n}) for n in range(ECHOES)]
+            [("echo", {"message": f"echo {n}", "delay_ms": 6000 + 40 * n}) for n in range(ECHOES)]
             + [("email", {"to": to, "subject": "restart", "body": to}) for to in recipients]
         )
-        wait_until(
-            lambda: sum(j["status"] == "running" for j in ledger.current().values()) >= 30,
-            60,
-            "30 jobs running",
-        )
+
+        def under_way() -> bool:
+            statuses = [j["status"] for j in ledger.current().values()]
+            return statuses.count("running") >= 20 and "queued" not in statuses
+
+        wait_until(under_way, 90, "every job started and 20 running")
         in_flight = len(ledger.unfinished())
 
         temporal.stop()
