@@ -34,15 +34,21 @@ install: $(VENV)/.synced
 migrate: install
 	$(PY) -m app.migrate
 
+# Ports come from the environment (WEB_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
+# WORKER_HEALTH_PORT, WORKER_METRICS_PORT, SMTP_PORT); the defaults are the usual ones.
+WEB_PORT ?= 8080
+TEMPORAL_UI_PORT ?= 8233
+
 run: install
 	@mkdir -p var
 	@echo ""
-	@echo "  web app      http://localhost:8080"
-	@echo "  Temporal UI  http://localhost:8233"
+	@echo "  web app      http://localhost:$(WEB_PORT)"
+	@echo "  Temporal UI  http://localhost:$(TEMPORAL_UI_PORT)"
 	@echo "  (Ctrl-C stops everything; state is kept in ./var)"
 	@echo ""
-	TEMPORAL_UI_URL=$${TEMPORAL_UI_URL:-http://localhost:8233} \
-	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:8080} \
+	TEMPORAL_UI_URL=$${TEMPORAL_UI_URL:-http://localhost:$(TEMPORAL_UI_PORT)} \
+	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(WEB_PORT)} \
+	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
 test: install
