@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test test-faults test-fuzz lint migrate frontend
+.PHONY: help install run test test-faults test-fuzz bench lint migrate frontend
 
 help:
 	@echo "make run   - start Temporal dev server + UI, the worker and the web app"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint  - ruff, ruff format --check, mypy"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
+	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -59,6 +60,15 @@ test-faults: install
 
 test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+
+BENCH_ARGS ?=
+
+# Not part of `make test`: several minutes of load on the whole machine.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(UV) sync --frozen --python python3.11 --group bench --inexact
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
