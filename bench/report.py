@@ -96,6 +96,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         f"{lat['api']['p90_ms'] / lat['sdk']['p90_ms']:.2f} | {lat['ratio_p99']:.2f} | "
         f"{lat['api']['mean_ms'] / lat['sdk']['mean_ms']:.2f} |",
         "",
+        *profile_section(results.get("profile")),
         "## Job throughput",
         "",
         f"{tp['jobs']} `echo` jobs per round, {tp['concurrency']} in flight at a time, each "
@@ -174,6 +175,34 @@ def render(results: dict[str, Any], plot_name: str) -> str:
     if notes:
         lines += ["## Notes", "", *notes, ""]
     return "\n".join(lines)
+
+
+def profile_section(profile: dict[str, Any] | None) -> list[str]:
+    if not profile:
+        return []
+    lines = [
+        "### Where the app's time goes",
+        "",
+        f"py-spy sampled the gunicorn workers for {profile['seconds']} s (idle threads "
+        f"included, so waits count) while one caller ran {profile['jobs']} API echo jobs. "
+        "Share of the samples taken inside a request:",
+        "",
+        "| where | share |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {share:.0%} |" for name, share in profile["buckets"].items()]
+    lines += [
+        "",
+        "App functions on the stack (inclusive share of in-request samples):",
+        "",
+        "| function | share |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| `{name.split(' (')[0]}` ({name.split(' (')[-1].rstrip(')')}) | {share:.0%} |"
+        for name, share in profile["app_functions"].items()
+    ]
+    return [*lines, ""]
 
 
 def plot_results(results: dict[str, Any], path: Path) -> None:

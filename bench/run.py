@@ -373,6 +373,95 @@ def http_load(bench: Bench, seconds: int, rounds: int, connections: int) -> dict
     return {"connections": connections, "seconds": seconds, "rounds": rounds, **summary}
 
 
+# --- where the web app's time goes -------------------------------------------------
+
+BUCKETS = (  # a stack counts for the first bucket all of whose markers it holds
+    (
+        "Temporal: GET long poll until the job ends, then describe",
+        ("temporal_client.py", "JobTracker.refresh"),
+    ),
+    ("Temporal: POST starts the workflow", ("temporal_client.py", "JobTracker.start")),
+    ("database (SQLAlchemy + psycopg)", ("sqlalchemy/",)),
+    ("database (SQLAlchemy + psycopg)", ("psycopg/",)),
+    ("pydantic validation and serialisation", ("pydantic/", "pydantic_core")),
+    ("Flask / Werkzeug request handling", ("flask/", "werkzeug/")),
+)
+
+
+def profile_api_path(bench: Bench, seconds: int) -> dict[str, Any]:
+    """py-spy on the gunicorn workers (idle threads included, so waits show) while one
+    caller runs the API latency loop; shares of the samples taken inside a request."""
+    assert bench.stack.web.process is not None
+    raw = ARTIFACTS / "web-profile.txt"
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "250",
+            "--idle",
+            "--nonblocking",
+            "--subprocesses",
+            "--pid",
+            str(bench.stack.web.process.pid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    async def drive() -> int:
+        done = 0
+        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+        async with httpx.AsyncClient(
+            base_url=bench.stack.url, headers=bench.auth, timeout=60, limits=limits
+        ) as http:
+            while spy.poll() is None:
+                await api_echo(http, f"profile {done}")
+                done += 1
+        return done
+
+    jobs = asyncio.run(drive())
+    spy.wait()
+    request_samples = 0
+    buckets: dict[str, int] = dict.fromkeys((name for name, _ in BUCKETS), 0)
+    buckets["other (gunicorn, logging, app code)"] = 0
+    functions: dict[str, int] = {}
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit() or "wsgi_app" not in stack:
+            continue
+        count = int(count_text)
+        request_samples += count
+        for name, markers in BUCKETS:
+            if all(marker in stack for marker in markers):
+                buckets[name] += count
+                break
+        else:
+            buckets["other (gunicorn, logging, app code)"] += count
+        seen = set()
+        for frame in stack.split(";"):
+            if "(app/" in frame and frame not in seen:
+                function = re.sub(r":\d+\)$", ")", frame)
+                seen.add(frame)
+                functions[function] = functions.get(function, 0) + count
+    total = max(request_samples, 1)
+    return {
+        "seconds": seconds,
+        "jobs": jobs,
+        "samples_in_requests": request_samples,
+        "buckets": {name: n / total for name, n in buckets.items()},
+        "app_functions": dict(
+            sorted(((f, n / total) for f, n in functions.items()), key=lambda x: -x[1])[:12]
+        ),
+    }
+
+
 # --- start-up of `make run` ---------------------------------------------------------
 
 
@@ -483,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         results["idle_after_load_footprint"] = idle_footprint(bench)
         print("http ...", flush=True)
         results["http"] = http_load(bench, seconds=3 if quick else 8, rounds=2, connections=16)
+        print("profile of the API path ...", flush=True)
+        results["profile"] = profile_api_path(bench, seconds=8 if quick else 20)
     print("make run start-up ...", flush=True)
     results["startup"] = make_run_startup(runs=1 if quick else 3)
     results["wall_seconds"] = time.perf_counter() - started
