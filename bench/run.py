@@ -103,7 +103,7 @@ def running_stack() -> Iterator[Bench]:
             "LOG_LEVEL": "WARNING",
         }
         env = process_env(base)
-        migrate(Settings(_env_file=None, database_url=url, app_env="test"))  # type: ignore[call-arg]
+        migrate(Settings(_env_file=None, database_url=url, app_env="test"))
         stack = Stack.start(env, root / "logs")
         response = httpx.post(
             f"{stack.url}/api/auth/signup",
