@@ -95,8 +95,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(
                 f"{sum(len(m) for m in mail.values())} messages for {EMAILS} emails "
                 f"({len(resent)} resent: the documented SMTP-accepted-before-commit window); "
                 f"{len(artifacts)} artifacts for {EXPORTS} exports; "
-                f"{retried_email_attempts} extra email attempts found the row already sent "
-                "or retried before sending"
+                f"{retried_email_attempts} email send attempts beyond the first"
             ),
         )
     )
