@@ -21,7 +21,8 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help install run test lint security review migrate kubeconfig frontend dev chromium openapi
+.PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
+	frontend dev chromium openapi
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -30,6 +31,9 @@ help:
 	@echo "                tsc --noEmit, security checks"
 	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
 	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
+	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
+	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
+	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -67,20 +71,41 @@ openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
 	cd frontend && npm run openapi:types
 
+# Ports come from the environment (WEB_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
+# WORKER_HEALTH_PORT, WORKER_METRICS_PORT, SMTP_PORT); the defaults are the usual ones.
+WEB_PORT ?= 8080
+TEMPORAL_UI_PORT ?= 8233
+
 run: install frontend
 	@mkdir -p var
 	@echo ""
-	@echo "  web app      http://localhost:8080"
-	@echo "  Temporal UI  http://localhost:8233"
+	@echo "  web app      http://localhost:$(WEB_PORT)"
+	@echo "  Temporal UI  http://localhost:$(TEMPORAL_UI_PORT)"
 	@echo "  (Ctrl-C stops everything; state is kept in ./var)"
 	@echo ""
-	TEMPORAL_UI_URL=$${TEMPORAL_UI_URL:-http://localhost:8233} \
-	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:8080} \
+	TEMPORAL_UI_URL=$${TEMPORAL_UI_URL:-http://localhost:$(TEMPORAL_UI_PORT)} \
+	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(WEB_PORT)} \
+	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
 test: install frontend chromium
 	cd frontend && npx vitest run
 	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+
+test-faults: install
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+
+test-fuzz: install
+	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+
+BENCH_ARGS ?=
+
+# Not part of `make test`: several minutes of load on the whole machine.
+bench: install
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk) \
+		|| { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(UV) sync --frozen --python python3.11 --group bench --inexact
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .

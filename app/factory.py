@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         jobs=JobTracker(settings, database, gateway),
     )
     register_error_handlers(app)
+    app.url_map.converters["spa_path"] = frontend.SpaPath
     for blueprint in (health.blueprint, auth.blueprint, tasks.blueprint, jobs.blueprint):
         app.register_blueprint(blueprint)
     app.register_blueprint(docs.blueprint)

@@ -20,11 +20,21 @@ from app.services import services
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
 
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Published in the OpenAPI document as the field's pattern, so it must mean the same in
+# Python and in ECMA-262 regexes: control characters and every character either engine
+# counts as whitespace are spelled out.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f\x85\ufeff<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+EMAIL = re.compile(EMAIL_PATTERN)
+EMAIL_MAX = 254
 
 
 class Credentials(BaseModel):
-    email: str = Field(min_length=3, max_length=254, examples=["ada@example.com"])
+    email: str = Field(
+        min_length=3,
+        max_length=EMAIL_MAX,
+        examples=["ada@example.com"],
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+    )
     password: str = Field(min_length=1, max_length=128)
 
     @field_validator("email")
@@ -33,6 +43,8 @@ class Credentials(BaseModel):
         value = value.strip().lower()
         if not EMAIL.match(value):
             raise ValueError("must be an email address like name@example.com")
+        if len(value) > EMAIL_MAX:  # lower-casing can lengthen a string ("İ" -> "i̇")
+            raise ValueError(f"must be at most {EMAIL_MAX} characters")
         return value
 
 

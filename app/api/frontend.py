@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, send_from_directory
+from werkzeug.routing import PathConverter
 
 from app.api.errors import error_response
 from app.services import services
@@ -10,11 +11,16 @@ from app.services import services
 blueprint = Blueprint("frontend", __name__)
 
 
+class SpaPath(PathConverter):
+    """Any path outside `/api`. An unknown `/api/...` URL is then a plain 404 for every
+    method, and `Allow` on API URLs lists only the API's own methods."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 @blueprint.get("/")
-@blueprint.get("/<path:path>")
+@blueprint.get("/<spa_path:path>")
 def spa(path: str = "") -> Response:
-    if path == "api" or path.startswith("api/"):
-        return error_response(404, "not_found", f"no API endpoint at /{path}")
     dist = services().settings.frontend_dist
     if not (dist / "index.html").is_file():
         return error_response(

@@ -106,7 +106,7 @@ def job_types() -> JobTypeList:
     body=JobCreate,
     auth=True,
     errors={409: "the idempotency key was used for a different request"},
-    also={200: "the job already started with this idempotency key"},
+    other_successes={200: "a job with this idempotency key exists already: that job"},
 )
 def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     job_type = REGISTRY.get(body.type)

@@ -16,18 +16,31 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from app.api.errors import ApiError, validation_failed
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+MAX_ID = 2**31 - 1  # integer ids in paths are PostgreSQL `integer` primary keys
 _CONVERTERS = {
-    "int": {"type": "integer", "minimum": 0},
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
     "uuid": {"type": "string", "format": "uuid"},
     "string": {"type": "string"},
 }
 _RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text and jsonb cannot hold U+0000
+
+
+class InputSchema(GenerateJsonSchema):
+    """Documents what the API enforces on every input string: no NUL character."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in json_schema:
+            json_schema["pattern"] = NO_NUL
+        return json_schema
 
 
 class ErrorDetail(BaseModel):
@@ -75,6 +88,7 @@ class ApiSpec:
                 for m in ordered
             ],
             ref_template="#/components/schemas/{model}",
+            schema_generator=InputSchema,
         )
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
@@ -111,12 +125,11 @@ def endpoint(
     auth: bool = False,
     errors: dict[int, str] | None = None,
     response_description: str = "",
-    also: dict[int, str] | None = None,
+    other_successes: dict[int, str] | None = None,
 ) -> Callable[[View], View]:
     """Register `view` on `blueprint` and in the OpenAPI document.
 
-    `status` is the usual success; `also` documents other success codes the view returns
-    with the same body; `errors` adds 4xx cases beyond the ones implied by the arguments.
+    `other_successes` lists further success statuses the view returns with the same body.
     """
 
     def decorate(view: View) -> View:
@@ -136,8 +149,8 @@ def endpoint(
             code: (text, ErrorBody) for code, text in documented_errors.items()
         }
         responses[status] = (response_description or summary, response)
-        for code, text in (also or {}).items():
-            responses[code] = (text, response)  # other successes, same body
+        for code, text in (other_successes or {}).items():
+            responses[code] = (text, response)
         SPEC.operations.append(
             Operation(
                 method=method,
@@ -178,20 +191,48 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw) if raw else None
+        json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
     try:
-        return model.model_validate(data)
+        # Strict: accept exactly what the document says (no 0 for a date-time, no "yes" for
+        # a boolean), as JSON-schema clients and the generated frontend client expect.
+        parsed = model.model_validate_json(raw or b"null", strict=True)
     except ValidationError as error:
         raise validation_failed(error) from None
+    reject_nul(parsed.model_dump(), "")
+    return parsed
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
     try:
-        return model.model_validate(request.args.to_dict())
+        parsed = model.model_validate(request.args.to_dict())
     except ValidationError as error:
         raise validation_failed(error) from None
+    reject_nul(parsed.model_dump(), "")
+    return parsed
+
+
+def reject_nul(value: Any, where: str) -> None:
+    """A 422 naming the field for any string holding U+0000, which the database refuses.
+
+    Run on the validated model, so unknown (ignored) fields do not count."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(
+                422,
+                "validation_error",
+                f"{where}: must not contain the NUL character",
+                {"fields": [{"field": where, "message": "contains NUL", "type": "string_nul"}]},
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            reject_nul(key, path)
+            reject_nul(item, path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_nul(item, f"{where}.{index}")
 
 
 def to_response(result: Any, status: int) -> Response:
@@ -231,7 +272,9 @@ def _operation(op: Operation) -> dict[str, Any]:
         for converter, name in _RULE_PARAM.findall(op.rule)
     ]
     if op.query is not None:
-        schema = op.query.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema = op.query.model_json_schema(
+            ref_template="#/components/schemas/{model}", schema_generator=InputSchema
+        )
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             parameters.append(

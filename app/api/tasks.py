@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError, not_found
 from app.api.pagination import PageQuery, decode_cursor, encode_cursor
-from app.api.spec import endpoint
+from app.api.spec import MAX_ID, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc, utcnow
 from app.models import Task
@@ -173,6 +173,8 @@ def delete_task(account: CurrentAccount, task_id: int) -> None:
 
 
 def _owned(session: Any, account: CurrentAccount, task_id: int) -> Task:
+    if task_id > MAX_ID:  # no such row; PostgreSQL would reject the comparison itself
+        raise not_found("task")
     task: Task | None = session.scalar(
         select(Task).where(Task.id == task_id, Task.owner_id == account.id)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -37,6 +38,15 @@ class Progress(BaseModel):
     total: int
 
 
+class OnDatabaseDown(StrEnum):
+    """What a job does when the app database goes down while it runs; each job declares it
+    and the fault suite (`tests/faults/test_postgres_stopped.py`) holds it to that."""
+
+    NOT_USED = "not_used"  # never touches the app database: carries on
+    RETRY = "retry"  # its activities wait and retry with backoff, within their retry policy
+    FAIL = "fail"  # it fails with a clear "the app database is unavailable" error
+
+
 @dataclass(frozen=True)
 class JobDeps:
     settings: Settings
@@ -53,6 +63,7 @@ class JobType:
     workflow: type
     input_model: type[JobInput]
     activities: ActivityFactory
+    on_database_down: OnDatabaseDown
     execution_timeout: timedelta | None = None
     produces_artifact: bool = False
 

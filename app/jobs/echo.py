@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 from temporalio import activity, workflow
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 
 HEARTBEAT_EVERY_SECONDS = 1.0
 
@@ -56,4 +56,5 @@ JOB = JobType(
     workflow=EchoWorkflow,
     input_model=EchoInput,
     activities=activities,
+    on_database_down=OnDatabaseDown.NOT_USED,
 )

@@ -6,6 +6,9 @@ without sending. A crash after the row is marked but before Temporal hears of it
 therefore sends nothing more. The one window left is a crash between the SMTP
 server accepting the message and the row's commit; the Message-ID is stable across
 attempts so a receiving system can drop that duplicate.
+
+With the app database down an attempt fails before sending and is retried with
+backoff (`RETRY`: 8 attempts over about 90 s), so a short outage only delays the mail.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import select
@@ -179,4 +182,5 @@ JOB = JobType(
     workflow=EmailWorkflow,
     input_model=EmailInput,
     activities=activities,
+    on_database_down=OnDatabaseDown.RETRY,
 )

@@ -3,6 +3,10 @@
 It heartbeats `Progress(done, total)` after every row, can be cancelled part-way,
 and removes its partial file when it is. The finished CSV is stored in the app
 database, so any web pod can serve the download.
+
+With the app database down it fails (after its three quick attempts) with "the app
+database is unavailable": the caller sees why and starts it again later, rather than
+a long export waiting an unknown time to save its result.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, Progress
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown, Progress
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
     from app.db import as_utc
     from app.models import JobArtifact, Task
@@ -69,6 +75,13 @@ class ExportActivities:
                     )
                 )
             return ExportResult(rows=rows, filename=filename, bytes=len(content))
+        except (OperationalError, PoolTimeoutError) as error:
+            cause = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise ApplicationError(
+                f"the app database is unavailable ({cause}); start the export again once "
+                "it is back",
+                type="DatabaseUnavailable",
+            ) from None
         finally:
             partial.unlink(missing_ok=True)
 
@@ -130,5 +143,6 @@ JOB = JobType(
     workflow=ExportWorkflow,
     input_model=ExportInput,
     activities=activities,
+    on_database_down=OnDatabaseDown.FAIL,
     produces_artifact=True,
 )

@@ -1,6 +1,9 @@
 """`healthcheck`: calls the web app's `/api/health` and the database, and records the
 result in the app database. A Temporal Schedule runs it periodically (see
-`app/worker/schedules.py`); it can also be started like any job."""
+`app/worker/schedules.py`); it can also be started like any job.
+
+With the app database down it cannot record anything, so it retries with backoff
+(10 attempts over about 3 minutes) and records the check once the database is back."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 
 with workflow.unsafe.imports_passed_through():
     import httpx
@@ -110,5 +113,6 @@ JOB = JobType(
     workflow=HealthCheckWorkflow,
     input_model=HealthCheckInput,
     activities=activities,
+    on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(minutes=10),
 )

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType
+from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 from app.jobs.email import EmailInput, EmailWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -22,6 +23,14 @@ with workflow.unsafe.imports_passed_through():
 
     from app.db import utcnow
     from app.models import Account, Task
+
+# With the app database down the activities wait and retry; the run's one-hour
+# execution timeout bounds how long.
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
 
 
 class RemindersInput(JobInput):
@@ -88,7 +97,10 @@ class RemindersWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: RemindersInput) -> RemindersResult:
         due_by_account = await workflow.execute_activity_method(
-            ReminderActivities.find_due_tasks, job, start_to_close_timeout=timedelta(seconds=60)
+            ReminderActivities.find_due_tasks,
+            job,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=RETRY,
         )
         for due in due_by_account:
             await workflow.execute_child_workflow(
@@ -100,6 +112,7 @@ class RemindersWorkflow:
                 ReminderActivities.mark_reminded,
                 due.task_ids,
                 start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RETRY,
             )
         return RemindersResult(
             accounts=len(due_by_account), tasks=sum(len(d.task_ids) for d in due_by_account)
@@ -117,5 +130,6 @@ JOB = JobType(
     workflow=RemindersWorkflow,
     input_model=RemindersInput,
     activities=activities,
+    on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(hours=1),
 )

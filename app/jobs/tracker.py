@@ -214,20 +214,31 @@ async def _snapshots(
     async def one(job_id: str) -> tuple[str, Snapshot]:
         async with limit:
             handle = client.get_workflow_handle(workflow_id(job_id))
+            ended: _Ended | None = None
             if wait_seconds > 0:
-                await _wait_for_end(handle, wait_seconds)
-            return job_id, await _snapshot(client, handle)
+                ended = await _wait_for_end(handle, wait_seconds)
+            return job_id, await _snapshot(client, handle, ended)
 
     return dict(await asyncio.gather(*(one(job_id) for job_id in job_ids)))
 
 
-async def _wait_for_end(handle: WorkflowHandle[Any, Any], seconds: float) -> None:
+@dataclass(frozen=True)
+class _Ended:
+    """What the long poll already fetched, so the snapshot need not fetch it again."""
+
+    result: Any
+
+
+async def _wait_for_end(handle: WorkflowHandle[Any, Any], seconds: float) -> _Ended | None:
     # Still running, or ended badly: the snapshot taken next reads which.
     with contextlib.suppress(TimeoutError, WorkflowFailureError):
-        await asyncio.wait_for(handle.result(follow_runs=True), timeout=seconds)
+        return _Ended(await asyncio.wait_for(handle.result(follow_runs=True), timeout=seconds))
+    return None
 
 
-async def _snapshot(client: Client, handle: WorkflowHandle[Any, Any]) -> Snapshot:
+async def _snapshot(
+    client: Client, handle: WorkflowHandle[Any, Any], ended: _Ended | None = None
+) -> Snapshot:
     try:
         description = await handle.describe(rpc_timeout=timedelta(seconds=5))
     except RPCError as error:
@@ -240,6 +251,9 @@ async def _snapshot(client: Client, handle: WorkflowHandle[Any, Any]) -> Snapsho
     if closed is None:
         return await _running_snapshot(client, description)
     snapshot = Snapshot(closed, description.start_time, description.close_time)
+    if ended is not None and closed is JobStatus.SUCCEEDED:
+        snapshot.result = ended.result
+        return snapshot
     try:
         snapshot.result = await handle.result(rpc_timeout=timedelta(seconds=5))
     except WorkflowFailureError as failure:

@@ -93,3 +93,48 @@ def test_bad_task_input_names_the_field(client: FlaskClient, auth: dict[str, str
 def test_mutations_require_a_token(client: FlaskClient) -> None:
     assert client.post("/api/tasks", json={"title": "x"}).status_code == 401
     assert client.get("/api/tasks").status_code == 401
+
+
+def test_ids_beyond_the_integer_column_are_404_not_500(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    huge = 2**31  # one past PostgreSQL's `integer`; schemathesis found this as a 500
+    assert client.get(f"/api/tasks/{huge}", headers=auth).status_code == 404
+    assert client.patch(f"/api/tasks/{huge}", json={"notes": "x"}, headers=auth).status_code == 404
+    assert client.post(f"/api/tasks/{huge}/complete", headers=auth).status_code == 404
+    assert client.delete(f"/api/tasks/{huge}", headers=auth).status_code == 404
+    assert client.delete("/api/tasks/-1", headers=auth).status_code == 404
+
+
+def test_body_fields_take_only_their_documented_json_types(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    # schemathesis found `"due_at": 0` accepted as 1970-01-01 although the schema says date-time.
+    for body, field in [
+        ({"title": "t", "due_at": 0}, "due_at"),
+        ({"title": "t", "due_at": "2030-01-01"}, "due_at"),
+        ({"title": "t", "notes": 5}, "notes"),
+    ]:
+        response = client.post("/api/tasks", json=body, headers=auth)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["details"]["fields"][0]["field"] == field
+    task = create(client, auth, title="t", due_at="2030-01-01T09:00:00+02:00")
+    assert task["due_at"].startswith("2030-01-01T09:00:00")  # type: ignore[attr-defined]
+    flag = client.patch(f"/api/tasks/{task['id']}", json={"completed": 1}, headers=auth)
+    assert flag.status_code == 422
+
+
+def test_nul_characters_are_a_422_naming_the_field(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    # schemathesis found "\u0000" in a title reaching PostgreSQL, which refuses it: a 500.
+    for path, body, field in [
+        ("/api/tasks", {"title": "t", "notes": "a\u0000b"}, "notes"),
+        ("/api/jobs", {"type": "echo", "input": {"message": "\u0000"}}, "input.message"),
+    ]:
+        response = client.post(path, json=body, headers=auth)
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["error"]["details"]["fields"][0]["field"] == field
+    assert client.get("/api/jobs?type=%00", headers=auth).status_code == 422
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["TaskCreate"]
+    assert schema["properties"]["notes"]["pattern"] == "^[^\\x00]*$"

@@ -1135,7 +1135,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the job already started with this idempotency key */
+            /** @description a job with this idempotency key exists already: that job */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,95 @@
+"""SIGTERM the worker under load: activities that fit in the grace period finish on it;
+the rest are retried by the replacement worker; nothing is lost or run twice."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.faults.ledger import Ledger, activity_attempts, assert_clean, now
+from tests.faults.report import record
+from tests.support.api import ApiClient
+from tests.support.ports import free_port
+from tests.support.processes import WorkerProcess
+from tests.support.stack import Stack, process_env
+from tests.support.temporal_dev import TemporalDevServer
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.faults
+
+GRACE_SECONDS = 8
+SHORT, LONG = 40, 10  # activities that end inside the grace period, and ones that cannot
+
+
+@pytest.fixture
+def stack(base_env: dict[str, str], migrated: None, tmp_path: Path) -> Iterator[Stack]:
+    env = process_env(base_env, WORKER_SHUTDOWN_GRACE_SECONDS=str(GRACE_SECONDS))
+    stack = Stack.start(env, tmp_path)
+    yield stack
+    stack.stop()
+
+
+def test_sigterm_under_load_drains_or_hands_over(
+    stack: Stack, temporal_server: TemporalDevServer, tmp_path: Path
+) -> None:
+    api = ApiClient.sign_up(stack.url)
+    ledger = Ledger(api, temporal_server.address, stack.env["TEMPORAL_TASK_QUEUE"])
+    short = ledger.submit(
+        ("echo", {"message": f"short {n}", "delay_ms": 6000 + 25 * n}) for n in range(SHORT)
+    )
+    long = ledger.submit(
+        ("echo", {"message": f"long {n}", "delay_ms": 20_000}) for n in range(LONG)
+    )
+
+    def under_load() -> bool:
+        statuses = [j["status"] for j in ledger.current().values()]
+        return "queued" not in statuses and statuses.count("running") >= 40
+
+    wait_until(under_load, 60, "40 activities running and none queued")
+
+    stack.worker.signal(signal.SIGTERM)
+    terminated = now()
+    replacement = WorkerProcess.create(
+        {**stack.env, "WORKER_HEALTH_PORT": str(free_port()), "WORKER_METRICS_PORT": "0"},
+        tmp_path / "replacement",
+    )
+    replacement.start()
+    try:
+        exit_code = stack.worker.wait(timeout=GRACE_SECONDS + 20)
+        drained_in = now() - terminated
+        final = ledger.wait_all_finished(timeout=120)
+        recovered = now()
+        attempts = asyncio.run(
+            activity_attempts(temporal_server.address, [f"job-{j}" for j in ledger.submitted])
+        )
+    finally:
+        replacement.stop()
+    short_attempts = [attempts[f"job-{j['id']}"] for j in short]
+    long_attempts = [attempts[f"job-{j['id']}"] for j in long]
+    result = record(
+        ledger.result(
+            "worker SIGTERM under load",
+            final,
+            recovered,
+            terminated,
+            detail=(
+                f"grace {GRACE_SECONDS} s; the worker exited {exit_code} after "
+                f"{drained_in:.1f} s; {sum(a == [1] for a in short_attempts)}/{SHORT} short "
+                f"activities finished on it in attempt 1; "
+                f"{sum(bool(a) and a[-1] > 1 for a in long_attempts)}/{LONG} long ones were "
+                "retried by the replacement worker"
+            ),
+        )
+    )
+
+    assert_clean(result)
+    assert exit_code == 0
+    assert drained_in < GRACE_SECONDS + 10
+    assert all(a == [1] for a in short_attempts), short_attempts
+    assert all(len(a) == 1 and a[0] >= 2 for a in long_attempts), long_attempts
+    for job_id, job in ledger.submitted.items():
+        assert final[job_id]["result"]["message"] == job["input"]["message"]
