@@ -97,7 +97,15 @@ def signup(body: SignupBody) -> TokenOut:
             409,
             "email_taken",
             "an account with this email already exists",
-            {"fields": [{"field": "email", "message": "already registered", "type": "conflict"}]},
+            {
+                "fields": [
+                    {
+                        "field": "email",
+                        "message": "an account with this email already exists",
+                        "type": "conflict",
+                    }
+                ]
+            },
         ) from None
     return TokenOut(
         token=token, expires_at=expires_at, account=AccountOut(id=account.id, email=account.email)

@@ -16,21 +16,10 @@ describe("field errors", () => {
     expect(fieldErrors(validation)).toHaveProperty(["input.message"]);
   });
 
-  it("drops pydantic's 'Value error,' prefix", () => {
-    const error = new ApiError(422, "validation_error", "email: ...", [
-      {
-        field: "email",
-        message: "Value error, must be an email address like name@example.com",
-        type: "value_error",
-      },
-    ]);
-    expect(fieldErrors(error)).toEqual({
-      email: "Must be an email address like name@example.com.",
-    });
-  });
-
   it("puts a duplicate sign-up on the email field", () => {
-    const error = new ApiError(409, "email_taken", "an account with this email already exists");
+    const error = new ApiError(409, "email_taken", "an account with this email already exists", [
+      { field: "email", message: "an account with this email already exists", type: "conflict" },
+    ]);
     expect(fieldErrors(error)).toEqual({ email: "An account with this email already exists." });
   });
 

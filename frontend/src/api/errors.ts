@@ -45,11 +45,7 @@ export function fieldErrors(error: unknown, prefix = ""): Record<string, string>
   for (const { field, message } of error.fields) {
     if (prefix && !field.startsWith(prefix)) continue;
     const name = field.slice(prefix.length);
-    found[name] ??= sentence(message.replace(/^Value error, /, ""));
-  }
-  // The API names no field for these; they are about one all the same.
-  if (error.code === "email_taken" && !prefix && !("email" in found)) {
-    found.email = sentence(error.message);
+    found[name] ??= sentence(message);
   }
   return found;
 }

@@ -48,10 +48,10 @@ describe("the login page", () => {
       signedIn: false,
       routes: {
         "POST /api/auth/login": () =>
-          apiError(422, "validation_error", "email: Value error, must be an email address", [
+          apiError(422, "validation_error", "email: must be an email address", [
             {
               field: "email",
-              message: "Value error, must be an email address like name@example.com",
+              message: "must be an email address like name@example.com",
             },
             { field: "password", message: "String should have at least 1 character" },
           ]),

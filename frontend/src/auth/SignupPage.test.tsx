@@ -33,7 +33,9 @@ describe("the sign-up page", () => {
       signedIn: false,
       routes: {
         "POST /api/auth/signup": () =>
-          apiError(409, "email_taken", "an account with this email already exists"),
+          apiError(409, "email_taken", "an account with this email already exists", [
+            { field: "email", message: "an account with this email already exists" },
+          ]),
       },
     });
 

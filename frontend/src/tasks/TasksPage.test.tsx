@@ -56,7 +56,7 @@ describe("the tasks page", () => {
         "GET /api/tasks": page([]),
         "POST /api/tasks": () =>
           apiError(422, "validation_error", "title: ...", [
-            { field: "title", message: "Value error, must not be blank" },
+            { field: "title", message: "must not be blank" },
           ]),
       },
     });
