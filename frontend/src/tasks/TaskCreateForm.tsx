@@ -2,18 +2,17 @@ import { useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Task } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
-import { TextField } from "../components/TextField";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 import { useApi } from "../session/context";
 import { fromLocalInput } from "./dates";
+import { TASK_FIELDS, type TaskDraft } from "./taskDraft";
+import { TaskFields } from "./TaskFields";
 
-const FIELDS = ["title", "notes", "due_at"];
+const EMPTY: TaskDraft = { title: "", notes: "", due: "" };
 
 export function TaskCreateForm({ onCreated }: { onCreated: (task: Task) => void }) {
   const api = useApi();
-  const [title, setTitle] = useState("");
-  const [notes, setNotes] = useState("");
-  const [due, setDue] = useState("");
+  const [draft, setDraft] = useState(EMPTY);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -26,11 +25,10 @@ export function TaskCreateForm({ onCreated }: { onCreated: (task: Task) => void 
     setBusy(true);
     setError(null);
     try {
+      const { title, notes, due } = draft;
       const task = await api.createTask({ title, notes, due_at: fromLocalInput(due) });
       onCreated(task);
-      setTitle("");
-      setNotes("");
-      setDue("");
+      setDraft(EMPTY);
       titleInput.current?.focus();
     } catch (failure) {
       setError(failure);
@@ -48,34 +46,8 @@ export function TaskCreateForm({ onCreated }: { onCreated: (task: Task) => void 
       onSubmit={(event) => void submit(event)}
     >
       <h2 id="new-task-heading">New task</h2>
-      <FormAlert message={formError(error, FIELDS)} />
-      <TextField
-        label="Title"
-        name="title"
-        required
-        maxLength={200}
-        value={title}
-        onChange={setTitle}
-        error={errors.title}
-        inputRef={titleInput}
-      />
-      <TextField
-        label="Notes"
-        name="notes"
-        multiline
-        maxLength={2000}
-        value={notes}
-        onChange={setNotes}
-        error={errors.notes}
-      />
-      <TextField
-        label="Due"
-        name="due_at"
-        type="datetime-local"
-        value={due}
-        onChange={setDue}
-        error={errors.due_at}
-      />
+      <FormAlert message={formError(error, TASK_FIELDS)} />
+      <TaskFields draft={draft} onChange={setDraft} errors={errors} titleInput={titleInput} />
       <button type="submit" disabled={busy}>
         {busy ? "Adding…" : "Add task"}
       </button>

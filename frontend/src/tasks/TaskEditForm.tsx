@@ -2,10 +2,11 @@ import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Task } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
-import { TextField } from "../components/TextField";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 import { useApi } from "../session/context";
 import { fromLocalInput, toLocalInput } from "./dates";
+import { TASK_FIELDS } from "./taskDraft";
+import { TaskFields } from "./TaskFields";
 
 interface Props {
   task: Task;
@@ -15,9 +16,11 @@ interface Props {
 
 export function TaskEditForm({ task, onSaved, onCancel }: Props) {
   const api = useApi();
-  const [title, setTitle] = useState(task.title);
-  const [notes, setNotes] = useState(task.notes);
-  const [due, setDue] = useState(toLocalInput(task.due_at));
+  const [draft, setDraft] = useState({
+    title: task.title,
+    notes: task.notes,
+    due: toLocalInput(task.due_at),
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -34,6 +37,7 @@ export function TaskEditForm({ task, onSaved, onCancel }: Props) {
     setBusy(true);
     setError(null);
     try {
+      const { title, notes, due } = draft;
       onSaved(await api.updateTask(task.id, { title, notes, due_at: fromLocalInput(due) }));
     } catch (failure) {
       setError(failure);
@@ -52,34 +56,8 @@ export function TaskEditForm({ task, onSaved, onCancel }: Props) {
         if (event.key === "Escape") onCancel();
       }}
     >
-      <FormAlert message={formError(error, ["title", "notes", "due_at"])} />
-      <TextField
-        label="Title"
-        name="title"
-        required
-        maxLength={200}
-        value={title}
-        onChange={setTitle}
-        error={errors.title}
-        inputRef={titleInput}
-      />
-      <TextField
-        label="Notes"
-        name="notes"
-        multiline
-        maxLength={2000}
-        value={notes}
-        onChange={setNotes}
-        error={errors.notes}
-      />
-      <TextField
-        label="Due"
-        name="due_at"
-        type="datetime-local"
-        value={due}
-        onChange={setDue}
-        error={errors.due_at}
-      />
+      <FormAlert message={formError(error, TASK_FIELDS)} />
+      <TaskFields draft={draft} onChange={setDraft} errors={errors} titleInput={titleInput} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? "Saving…" : "Save"}
