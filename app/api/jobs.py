@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import and_, or_, select
 
 from app.api.errors import ApiError, not_found, validation_failed
-from app.api.pagination import PageQuery, decode_cursor, encode_cursor
+from app.api.pagination import PageQuery, decode_cursor, split_page
 from app.api.spec import QueryModel, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc
@@ -163,11 +163,7 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
     statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
     with services().database.session() as session:
         rows = session.scalars(statement).all()
-    page = rows[: query.limit]
-    next_cursor = None
-    if len(rows) > query.limit:
-        last = page[-1]
-        next_cursor = encode_cursor(last.created_at, last.id)
+    page, next_cursor = split_page(rows, query.limit)
     return JobPage(items=[job_out(job) for job in page], next_cursor=next_cursor)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -18,6 +19,22 @@ class PageQuery(QueryModel):
     cursor: str | None = Field(
         default=None, max_length=200, description="next_cursor from the previous page"
     )
+
+
+class Keyed(Protocol):
+    created_at: datetime
+    id: Any
+
+
+Row = TypeVar("Row", bound=Keyed)
+
+
+def split_page(rows: Sequence[Row], limit: int) -> tuple[list[Row], str | None]:
+    """`rows` was fetched with `limit + 1`: the page, and the cursor of the next one if any."""
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    return page, encode_cursor(page[-1].created_at, page[-1].id)
 
 
 def encode_cursor(created_at: datetime, row_id: str | int) -> str:

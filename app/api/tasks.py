@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from app.api.errors import ApiError, not_found
-from app.api.pagination import PageQuery, decode_cursor, encode_cursor
+from app.api.pagination import PageQuery, decode_cursor, split_page
 from app.api.spec import MAX_ID, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc, utcnow
@@ -87,10 +87,7 @@ def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
     statement = statement.order_by(Task.id.desc()).limit(query.limit + 1)
     with services().database.session() as session:
         rows = session.scalars(statement).all()
-    page = rows[: query.limit]
-    next_cursor = (
-        encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > query.limit else None
-    )
+    page, next_cursor = split_page(rows, query.limit)
     return TaskPage(items=[task_out(task) for task in page], next_cursor=next_cursor)
 
 
