@@ -2,6 +2,7 @@ import { useCallback } from "react";
 import { describeError } from "../api/errors";
 import type { Job } from "../api/types";
 import { LoadError } from "../components/LoadError";
+import { LoadMore } from "../components/LoadMore";
 import { Loading } from "../components/Loading";
 import { useLoad } from "../hooks/useLoad";
 import { usePagedList } from "../hooks/usePagedList";
@@ -49,17 +50,7 @@ export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number })
             ))}
           </ul>
         ) : null}
-        {list.moreError ? <LoadError error={list.moreError} /> : null}
-        {state.status === "ready" && state.nextCursor ? (
-          <button
-            type="button"
-            className="button-secondary"
-            disabled={list.loadingMore}
-            onClick={list.loadMore}
-          >
-            {list.loadingMore ? "Loading…" : "Load more jobs"}
-          </button>
-        ) : null}
+        <LoadMore list={list} what="jobs" />
       </section>
     </section>
   );

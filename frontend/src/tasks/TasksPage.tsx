@@ -1,6 +1,7 @@
 import { useCallback } from "react";
 import type { Task } from "../api/types";
 import { LoadError } from "../components/LoadError";
+import { LoadMore } from "../components/LoadMore";
 import { Loading } from "../components/Loading";
 import { usePagedList } from "../hooks/usePagedList";
 import { useApi } from "../session/context";
@@ -39,17 +40,7 @@ export function TasksPage() {
             ))}
           </ul>
         ) : null}
-        {list.moreError ? <LoadError error={list.moreError} /> : null}
-        {state.status === "ready" && state.nextCursor ? (
-          <button
-            type="button"
-            className="button-secondary"
-            disabled={list.loadingMore}
-            onClick={list.loadMore}
-          >
-            {list.loadingMore ? "Loading…" : "Load more tasks"}
-          </button>
-        ) : null}
+        <LoadMore list={list} what="tasks" />
       </section>
     </section>
   );
