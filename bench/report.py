@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.sections import write_page
+
 LATENCY_GOAL = 1.3
 THROUGHPUT_GOAL = 0.8
 
 
 def write_report(results: dict[str, Any], markdown: Path, plot: Path) -> None:
     plot_results(results, plot)
-    markdown.write_text(render(results, plot.name), encoding="utf-8")
+    write_page(render(results, plot.name), markdown)
 
 
 def _met(ok: bool) -> str:
