@@ -7,6 +7,8 @@ import logging
 from flask import Flask
 
 from app.db import Database
+from app.jobs.changes import ChangeHub
+from app.jobs.state import Freshness
 from app.jobs.tracker import JobTracker
 from app.services import Services
 from app.settings import Settings, load_settings
@@ -25,11 +27,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     database = Database(settings)
     gateway = TemporalGateway(settings)
+    tracker = JobTracker(settings, database, gateway)
     app.extensions["services"] = Services(
         settings=settings,
         database=database,
         temporal=gateway,
-        jobs=JobTracker(settings, database, gateway),
+        jobs=tracker,
+        changes=ChangeHub(settings.listen_url),
+        freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
     )
     register_error_handlers(app)
     app.url_map.converters["spa_path"] = frontend.SpaPath
