@@ -55,6 +55,10 @@ class ChangeHub:
         self._listening = False
         self._owner_pid = 0
 
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
     @contextmanager
     def watch(self, keys: Iterable[str]) -> Iterator[Watch]:
         """Watch keys for changes; enter it before reading the rows it is about."""
@@ -100,15 +104,19 @@ class ChangeHub:
 
     def _listen_forever(self) -> None:
         url = self.listen_url or ""
+        warned = False
         while True:
             try:
                 with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     self._set_listening(True)
+                    warned = False
                     for notice in connection.notifies():
                         self._bump(notice.payload)
             except psycopg.Error as error:
-                log.warning("job change listener down (%s); readers poll meanwhile", error)
+                if not warned:  # once per outage, not once per reconnect attempt
+                    log.warning("job change listener down (%s); readers poll meanwhile", error)
+                warned = True
             self._set_listening(False)
             time.sleep(RECONNECT_SECONDS)  # backoff before reconnecting, not synchronisation
 

@@ -139,11 +139,12 @@ class Freshness:
     def __init__(self, store: JobStateStore, stale_after_seconds: float) -> None:
         self.store = store
         self.stale_after = timedelta(seconds=stale_after_seconds)
+        self.cache_seconds = min(FRESHNESS_CACHE_SECONDS, stale_after_seconds / 4)
         self._cached: tuple[float, datetime | None] = (-FRESHNESS_CACHE_SECONDS, None)
 
     def synced_at(self) -> datetime | None:
         read_at, value = self._cached
-        if time.monotonic() - read_at < FRESHNESS_CACHE_SECONDS:
+        if time.monotonic() - read_at < self.cache_seconds:
             return value
         value = self.store.synced_at()
         self._cached = (time.monotonic(), value)

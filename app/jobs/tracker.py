@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from app.db import Database, utcnow
 from app.jobs.base import JobContext, JobInput, JobType
-from app.jobs.state import JobStateStore, Outcome, workflow_id
+from app.jobs.state import JobStateStore, Outcome, notify, workflow_id
 from app.jobs.status import TERMINAL, JobStatus
 from app.jobs.temporal_state import described_outcome
 from app.models import Job
@@ -76,6 +76,7 @@ class JobTracker:
                 session.add(job)
                 session.flush()
                 self.gateway.run(lambda client: self._start_workflow(client, job, job_type, data))
+                notify(session, [(owner_id, job_id)])
         except IntegrityError:
             # A concurrent request with the same key won the insert; answer with its job.
             winner = self._by_key(owner_id, idempotency_key)
