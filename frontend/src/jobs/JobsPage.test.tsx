@@ -93,7 +93,10 @@ describe("the jobs dashboard", () => {
     await user.click(screen.getByRole("button", { name: "Start job" }));
 
     expect(await screen.findByText("Field required.")).toBeVisible();
-    expect(screen.getByLabelText(/message/i)).toHaveFocus();
+    // Focus moves in an effect after the errors render; live updates may commit in between.
+    await vi.waitFor(() => {
+      expect(screen.getByLabelText(/message/i)).toHaveFocus();
+    });
     expect(screen.getByLabelText(/delay ms/i)).toHaveAccessibleDescription(
       /Input should be less than or equal to 600000\./,
     );

@@ -42,10 +42,11 @@ export function useJobUpdates(
       api.listJobs(query).then(
         (page) => {
           if (!current) return;
+          const changed = page.version !== version;
           version = page.version;
           setFailure(null);
           setStale(page.stale);
-          onPage(page);
+          if (changed) onPage(page);
           next(startedAt, minIntervalMs);
         },
         (error: unknown) => {
