@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     from app.api import auth, docs, frontend, health, jobs, tasks
     from app.api.errors import register_error_handlers
+    from app.api.reads import release_read_connection
 
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=None)
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
     )
     register_error_handlers(app)
+    app.teardown_appcontext(release_read_connection)
     app.url_map.converters["spa_path"] = frontend.SpaPath
     for blueprint in (health.blueprint, auth.blueprint, tasks.blueprint, jobs.blueprint):
         app.register_blueprint(blueprint)

@@ -31,13 +31,17 @@ READ_BUCKETS = (  # a stack counts for the first bucket one of whose markers it 
     ("response: job_out + pydantic + JSON", ("job_out", "to_response", "pydantic")),
     ("Flask / Werkzeug / gunicorn", ("flask/", "werkzeug/", "gunicorn/")),
 )
-DB_LAYERS = (  # inside the token lookup and the job read: which layer
-    ("transaction begin/commit/rollback", ("begin", "commit", "rollback", "_finalize")),
+CAUSES = (  # inside the token lookup and the job read: what caused the sample, if anywhere
+    ("transaction begin/commit/rollback", ("begin", "commit", "rollback")),
     ("pool checkout/return", ("pool/", "_checkout", "_return_conn", "checkin")),
-    ("ORM (Session, loading)", ("sqlalchemy/orm/",)),
-    ("Core statement compile/execute", ("sqlalchemy/engine/", "sqlalchemy/sql/")),
-    ("psycopg and the wire", ("psycopg/",)),
 )
+LEAF_LAYERS = (  # else the deepest of these frames: where the time was spent
+    ("psycopg and the wire", "psycopg/"),
+    ("Core statement compile/execute", "sqlalchemy/engine/"),
+    ("Core statement compile/execute", "sqlalchemy/sql/"),
+    ("ORM (Session, loading)", "sqlalchemy/orm/"),
+)
+DB_LAYERS = [*(name for name, _ in CAUSES), *dict.fromkeys(name for name, _ in LEAF_LAYERS)]
 
 
 def _account(url: str) -> dict[str, str]:
@@ -156,9 +160,20 @@ def profile_read_path(bench: Bench, seconds: int) -> dict[str, Any]:
     return {"seconds": seconds, "wrk": load, **_shares(raw)}
 
 
+def _layer(tail: str) -> str:
+    for name, markers in CAUSES:
+        if any(marker in tail for marker in markers):
+            return name
+    for frame in reversed(tail.split(";")):
+        for name, marker in LEAF_LAYERS:
+            if marker in frame:
+                return name
+    return "other"
+
+
 def _shares(raw: Path) -> dict[str, Any]:
     buckets = dict.fromkeys([name for name, _ in READ_BUCKETS] + ["other"], 0)
-    layers = dict.fromkeys([name for name, _ in DB_LAYERS] + ["other"], 0)
+    layers = dict.fromkeys([*DB_LAYERS, "other"], 0)
     total = db_total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -171,9 +186,7 @@ def _shares(raw: Path) -> dict[str, Any]:
         marker = {READ_BUCKETS[1][0]: "authenticate_request", READ_BUCKETS[2][0]: "owned_job"}
         if bucket in marker:
             db_total += count
-            tail = stack.split(marker[bucket])[-1]
-            layer = next((n for n, ms in DB_LAYERS if any(m in tail for m in ms)), "other")
-            layers[layer] += count
+            layers[_layer(stack.split(marker[bucket])[-1])] += count
     return {
         "samples": total,
         "buckets": {name: n / max(total, 1) for name, n in buckets.items()},

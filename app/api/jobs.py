@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.pagination import PageQuery, decode_cursor, split_page
+from app.api.reads import read_connection, read_session, release_read_connection
 from app.api.spec import QueryModel, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc
@@ -176,6 +177,7 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
             remaining = deadline - time.monotonic()
             if query.version is None or page.version != query.version or remaining <= 0:
                 return page
+            release_read_connection()
             watch.wait(remaining)
 
 
@@ -194,10 +196,10 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
             )
         )
     statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
-    with services().database.session() as session:
+    with read_session() as session:
         rows = session.scalars(statement).all()
     page, next_cursor = split_page(rows, query.limit)
-    synced_at = services().freshness.synced_at()
+    synced_at = services().freshness.synced_at(read_connection())
     items = [job_out(job, synced_at) for job in page]
     return JobPage(
         items=items,
@@ -235,6 +237,7 @@ def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut
             remaining = deadline - time.monotonic()
             if job.status in TERMINAL or remaining <= 0:
                 return one_job_out(job)
+            release_read_connection()
             watch.wait(remaining)
 
 
@@ -281,7 +284,7 @@ def job_artifact(account: CurrentAccount, job_id: Any) -> Response:
 
 
 def owned_job(account: CurrentAccount, job_id: str) -> Job:
-    with services().database.session() as session:
+    with read_session() as session:
         job = session.scalar(select(Job).where(Job.id == job_id, Job.owner_id == account.id))
     if job is None:
         raise not_found("job")
@@ -290,7 +293,7 @@ def owned_job(account: CurrentAccount, job_id: str) -> Job:
 
 def one_job_out(job: Job) -> JobOut:
     finished = job.status in TERMINAL
-    return job_out(job, None if finished else services().freshness.synced_at())
+    return job_out(job, None if finished else services().freshness.synced_at(read_connection()))
 
 
 def job_out(job: Job, synced_at: datetime | None) -> JobOut:

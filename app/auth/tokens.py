@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
+from app.api.reads import read_connection
 from app.db import as_utc, utcnow
 from app.models import Account, AuthToken
-from app.services import services
 
 TOKEN_BYTES = 32
 
@@ -55,12 +55,15 @@ def bearer_token() -> str:
 def authenticate_request() -> CurrentAccount:
     """The account behind the request's bearer token, or a 401."""
     token = bearer_token()
-    with services().database.session() as session:
-        row = session.execute(
+    row = (
+        read_connection()
+        .execute(
             select(AuthToken.expires_at, AuthToken.revoked_at, Account.id, Account.email)
             .join(Account, Account.id == AuthToken.account_id)
             .where(AuthToken.token_hash == _digest(token))
-        ).first()
+        )
+        .first()
+    )
     if row is None:
         raise ApiError(401, "invalid_token", "the token is not valid; log in again")
     expires_at = as_utc(row.expires_at)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -119,12 +119,12 @@ class JobStateStore:
                 statement.on_conflict_do_update(index_elements=["name"], set_={"confirmed_at": at})
             )
 
-    def synced_at(self) -> datetime | None:
+    def synced_at(self, connection: Connection | None = None) -> datetime | None:
+        query = select(JobStateSync.confirmed_at).where(JobStateSync.name == SYNC_NAME)
+        if connection is not None:  # the caller's, so one thread never holds two
+            return as_utc(connection.execute(query).scalar())
         with self.database.session() as session:
-            confirmed = session.scalar(
-                select(JobStateSync.confirmed_at).where(JobStateSync.name == SYNC_NAME)
-            )
-        return as_utc(confirmed)
+            return as_utc(session.scalar(query))
 
     def _write(self, statement: Any) -> bool:
         with self.database.session() as session:
@@ -142,11 +142,11 @@ class Freshness:
         self.cache_seconds = min(FRESHNESS_CACHE_SECONDS, stale_after_seconds / 4)
         self._cached: tuple[float, datetime | None] = (-FRESHNESS_CACHE_SECONDS, None)
 
-    def synced_at(self) -> datetime | None:
+    def synced_at(self, connection: Connection | None = None) -> datetime | None:
         read_at, value = self._cached
         if time.monotonic() - read_at < self.cache_seconds:
             return value
-        value = self.store.synced_at()
+        value = self.store.synced_at(connection)
         self._cached = (time.monotonic(), value)
         return value
 
