@@ -136,7 +136,13 @@ def list_with_running(bench: Bench, seconds: int, dashboard_seconds: float) -> d
     base = runs["list, 0 jobs"]["p50_ms"]
     for values in runs.values():
         values["p50_ratio"] = values["p50_ms"] / base
-    return {"jobs": RUNNING_JOBS, "seconds": seconds, "list": runs, "dashboard": dashboard}
+    return {
+        "jobs": RUNNING_JOBS,
+        "seconds": seconds,
+        "list": runs,
+        "dashboard": dashboard,
+        "dashboard_seconds": dashboard_seconds,
+    }
 
 
 def profile_read_path(bench: Bench, seconds: int) -> dict[str, Any]:
