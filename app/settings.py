@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validate_default=True)
     db_pool_size: PositiveInt = 5
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Behind PgBouncer in transaction mode (pooled previews): no server-side prepared statements.
+    db_transaction_pooling: bool = False
     migrate_on_start: bool | None = None
 
     temporal_server_address: str | None = None
