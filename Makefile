@@ -16,13 +16,15 @@ FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.*' 2>/dev/
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 # Debian's Chromium for the browser tests; Playwright never downloads one.
 CHROMIUM ?= /usr/bin/chromium
+# Debian's PgBouncer for pooled mode's tests, benchmark and fault case; never started as a service.
+PGBOUNCER ?= /usr/sbin/pgbouncer
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi
+	frontend dev chromium openapi pgbouncer bench-density
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -67,6 +69,15 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
+$(PGBOUNCER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 pgbouncer
+	@# The package enables a system service on :6432; the tests start their own on free ports.
+	-$(SUDO) systemctl disable --now pgbouncer 2>/dev/null
+
+pgbouncer: $(PGBOUNCER)
+
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
 	cd frontend && npm run openapi:types
@@ -88,11 +99,11 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium
+test: install frontend chromium pgbouncer
 	cd frontend && npx vitest run
 	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
-test-faults: install
+test-faults: install pgbouncer
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 test-fuzz: install
