@@ -94,6 +94,10 @@ class PgBouncer:
         self.stop()
         self.start()
 
+    def version(self) -> str:
+        shown = subprocess.run([PGBOUNCER, "--version"], capture_output=True, text=True, check=True)
+        return shown.stdout.splitlines()[0].strip()
+
     def url(self, database: str, user: str, password: str) -> str:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
 
