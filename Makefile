@@ -36,6 +36,7 @@ help:
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
+	@echo "make bench-density - 100 previews through PgBouncer on one PostgreSQL (max_connections 50)"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -117,6 +118,11 @@ bench: install
 		|| { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(UV) sync --frozen --python python3.11 --group bench --inexact
 	$(PY) -m bench $(BENCH_ARGS)
+
+# 100 previews on one PostgreSQL (max_connections 50) through PgBouncer; writes its section
+# of docs/benchmarks.md. Not part of `make test`: minutes of load.
+bench-density: install pgbouncer
+	nice -n 10 $(PY) -m bench.density $(BENCH_ARGS)
 
 lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .

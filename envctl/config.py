@@ -236,7 +236,7 @@ class Pooler(_Strict):
 
     max_client_conn: PositiveInt = 2000
     reserved_client_connections: Annotated[int, Field(ge=0)] = 20
-    default_pool_size: PositiveInt = 1
+    default_pool_size: PositiveInt = 2
     max_db_connections: PositiveInt = 2
     server_idle_timeout_seconds: Annotated[float, Field(gt=0)] = 2.0
     query_wait_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0

@@ -35,7 +35,7 @@ LOOKUP_FUNCTION = f"{LOOKUP_SCHEMA}.user_lookup(text)"
 AUTH_QUERY = "SELECT usename, passwd FROM pgbouncer.user_lookup($1)"
 # Only what the lookup needs; the grant lives in each database's copy of pg_class.
 AUTHID_COLUMNS = ("rolname", "rolpassword", "rolcanlogin", "rolsuper", "rolvaliduntil")
-_INI_VALUE = re.compile(r"^[A-Za-z0-9._:/\[\]-]+$")
+_INI_VALUE = re.compile(r"^(\*|[A-Za-z0-9._:/\[\]-]+)$")
 
 _LOOKUP_BODY = """
 CREATE OR REPLACE FUNCTION {schema}.user_lookup(name text)

@@ -15,10 +15,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from app.db import make_engine
 from app.migrate import upgrade
 from app.settings import Settings
+from envctl import cli
 from envctl.config import Pooler, load_config
 from envctl.database import AdminTarget, Provisioned, provision
 from envctl.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
@@ -234,3 +236,32 @@ def test_a_pooled_deploy_hands_the_pods_the_poolers_url(
     assert web is not None
     env = web["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "DB_TRANSACTION_POOLING", "value": "true"} in env
+
+
+def test_envctl_pooler_config_prints_the_ini_the_tests_run(bouncer: PgBouncer) -> None:
+    result = CliRunner().invoke(
+        cli.app,
+        ["pooler", "config", "--server-port", str(bouncer.server.port), "--listen-addr", "*"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"[databases]\n* = host=127.0.0.1 port={bouncer.server.port}\n")
+    for line in ("pool_mode = transaction", "auth_user = pgbouncer_auth", "listen_addr = *"):
+        assert line in result.stdout
+    assert "database_mode is 'direct'" in result.stderr  # the committed config is direct
+    bad = CliRunner().invoke(cli.app, ["pooler", "config", "--server-host", "h\nost"])
+    assert bad.exit_code == 2 and "plain values" in bad.stderr
+
+
+def test_envctl_pooler_setup_is_idempotent_and_needs_its_inputs(bouncer: PgBouncer) -> None:
+    make(bouncer, 42)
+    env = {"ENVCTL_DATABASE_ADMIN_URL": bouncer.server.url()}
+    short = CliRunner().invoke(cli.app, ["pooler", "setup"], env=env)
+    assert short.exit_code == 2 and "ENVCTL_POOLER_AUTH_PASSWORD" in short.stderr
+    env["ENVCTL_POOLER_AUTH_PASSWORD"] = bouncer.auth_password
+    again = CliRunner().invoke(cli.app, ["pooler", "setup"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "template1" in again.stdout and "app_pr_42" in again.stdout
+    assert bouncer.auth_password not in again.stdout
+    provisioned = make(bouncer, 43)  # the pooler still finds a preview made after it
+    with psycopg.connect(provisioned.url, prepare_threshold=None) as connection:
+        assert connection.execute("SELECT current_user").fetchone() == ("app_pr_43",)
