@@ -24,7 +24,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi pgbouncer bench-density
+	frontend dev chromium openapi pgbouncer bench-density test-pooled
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -34,6 +34,7 @@ help:
 	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
 	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
+	@echo "make test-pooled - tests/app against a database reached only through PgBouncer"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 	@echo "make bench-density - 100 previews through PgBouncer on one PostgreSQL (max_connections 50)"
@@ -106,6 +107,10 @@ test: install frontend chromium pgbouncer
 
 test-faults: install pgbouncer
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+
+# tests/app against a preview database reached only through PgBouncer (pooled mode).
+test-pooled: install pgbouncer
+	$(PY) -m tests.support.pooled_database $(BIN)/pytest tests/app $(PYTEST_ARGS)
 
 test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)

@@ -65,6 +65,7 @@ class Load:
     """What the clients saw: per-query latencies (seconds), refusals and errors."""
 
     latencies: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)  # each client's first query of its turn
     refused: int = 0
     errors: list[str] = field(default_factory=list)
     clients_that_queried: int = 0
@@ -80,7 +81,11 @@ class Load:
             "queries_per_second": len(ordered) / seconds if seconds else 0.0,
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
+            "p90_ms": pct(0.90),
+            "max_ms": ordered[-1] * 1000 if ordered else 0.0,
             "mean_ms": statistics.fmean(ordered) * 1000 if ordered else 0.0,
+            "first_query_p50_ms": statistics.median(self.first) * 1000 if self.first else 0.0,
+            "first_query_max_ms": max(self.first) * 1000 if self.first else 0.0,
             "refused": self.refused,
             "errors": len(self.errors),
             "first_errors": self.errors[:3],
@@ -175,6 +180,8 @@ async def busy(
                     load.errors.append(str(error).strip().splitlines()[0])
                     return
                 load.latencies.append(time.perf_counter() - started)
+                if ran == 0:
+                    load.first.append(load.latencies[-1])
                 ran += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
         if ran:
@@ -225,24 +232,31 @@ async def measure(
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
 
-    # Direct: the 3 previews that fit, each with its whole budget, busy for the whole run.
+    # Direct: the 3 previews that fit, each with its whole budget, busy; half of it before
+    # the pooled run and half after, so a change in the shared machine's load hits both sides.
     direct = Load()
-    urls = [
+    direct_urls = [
         server.url(name, user=name, password=password)
         for name, password in previews[: args.direct_previews]
         for _ in range(budget)
     ]
-    connections = await open_clients(urls, direct, args.connect_at_once)
-    # After the clients: the sampler (a superuser) then takes a reserved slot, not theirs.
-    sampler = ServerConnections(server.url())
-    sampling = asyncio.create_task(sampler.run())
-    started = time.monotonic()
-    await busy(connections, args.direct_seconds, args.interval, queries, direct)
-    results["direct"] = direct.summary(time.monotonic() - started)
-    for connection in connections:
-        await connection.close()
-    results["direct"]["server_connections"] = sampler.stop()
-    await sampling
+    direct_servers: list[dict[str, float]] = []
+    direct_seconds = [0.0]
+
+    async def run_direct() -> None:
+        connections = await open_clients(direct_urls, direct, args.connect_at_once)
+        # After the clients: the sampler (a superuser) then takes a reserved slot, not theirs.
+        sampler = ServerConnections(server.url())
+        sampling = asyncio.create_task(sampler.run())
+        started = time.monotonic()
+        await busy(connections, args.direct_seconds / 2, args.interval, queries, direct)
+        direct_seconds[0] += time.monotonic() - started
+        for connection in connections:
+            await connection.close()
+        direct_servers.append(sampler.stop())
+        await sampling
+
+    await run_direct()
 
     # Pooled: every preview's whole budget through PgBouncer, open for the whole run.
     pooled = Load()
@@ -255,6 +269,10 @@ async def measure(
         by_preview.append(await open_clients([url] * budget, pooled, args.connect_at_once))
     results["connect_seconds"] = time.monotonic() - opened_at
     results["open_client_connections"] = sum(len(c) for c in by_preview)
+    results["server_connections_while_opening"] = sampler.stop()
+    await sampling
+    sampler = ServerConnections(server.url())
+    sampling = asyncio.create_task(sampler.run())
     step = args.turn_seconds / args.busy
     started = time.monotonic()
     await asyncio.gather(
@@ -269,6 +287,15 @@ async def measure(
     for connections in by_preview:
         for connection in connections:
             await connection.close()
+    clients = direct.clients_that_queried
+    direct.clients_that_queried = 0
+    await run_direct()
+    direct.clients_that_queried = max(clients, direct.clients_that_queried)
+    results["direct"] = direct.summary(direct_seconds[0])
+    results["direct"]["server_connections"] = {
+        "max": max(d["max"] for d in direct_servers),
+        "mean": statistics.fmean(d["mean"] for d in direct_servers),
+    }
     return results
 
 
@@ -290,12 +317,14 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"({results['provision_seconds']:.1f} s, clones of a migrated seed). Each client sends "
         "the token lookup and the job read, each in its own transaction, once every "
         f"{args.interval * 1000:.0f} ms. Direct: {args.direct_previews} previews x "
-        f"{results['budget']} connections to PostgreSQL, all busy for {args.direct_seconds:.0f} s. "
+        f"{results['budget']} connections to PostgreSQL, all busy for {args.direct_seconds:.0f} s "
+        "(half before the pooled run, half after). "
         f"Pooled: all {results['open_client_connections']} connections stay open; previews take "
         f"turns of {args.turn_seconds:.0f} s, {args.busy} busy at a time, so every connection "
         "runs queries.",
         "",
-        "| | direct (3 previews) | pooled (100 previews) | ratio |",
+        f"| | direct ({args.direct_previews} previews) | pooled ({results['previews']} previews) "
+        "| ratio |",
         "|---|---|---|---|",
         f"| client connections | {args.direct_previews * results['budget']} | "
         f"{results['open_client_connections']} | - |",
@@ -307,10 +336,17 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"| queries/s | {d['queries_per_second']:.0f} | {p['queries_per_second']:.0f} | "
         f"{p['queries_per_second'] / d['queries_per_second']:.2f} |",
         f"| p50 | {d['p50_ms']:.2f} ms | {p['p50_ms']:.2f} ms | {ratio50:.2f} |",
+        f"| p90 | {d['p90_ms']:.2f} ms | {p['p90_ms']:.2f} ms | - |",
         f"| p99 | {d['p99_ms']:.2f} ms | {p['p99_ms']:.2f} ms | {ratio99:.2f} |",
+        f"| max | {d['max_ms']:.0f} ms | {p['max_ms']:.0f} ms | - |",
         f"| server connections (max / mean) | {d['server_connections']['max']} / "
         f"{d['server_connections']['mean']:.1f} | {p['server_connections']['max']} / "
         f"{p['server_connections']['mean']:.1f} | - |",
+        f"| server connections while opening the clients (max) | - | "
+        f"{results['server_connections_while_opening']['max']} | - |",
+        f"| first query of a client's turn (p50 / max) | {d['first_query_p50_ms']:.2f} / "
+        f"{d['first_query_max_ms']:.0f} ms | {p['first_query_p50_ms']:.2f} / "
+        f"{p['first_query_max_ms']:.0f} ms | - |",
         "",
         f"Goal (100 previews, none refused, p99 < 3x direct): **{'met' if met else 'NOT met'}**. "
         f"PgBouncer: `default_pool_size = {pooler['default_pool_size']}`, `max_db_connections = "
@@ -331,7 +367,7 @@ def main() -> int:
     parser.add_argument("--busy", type=int, default=3, help="pooled previews busy at a time")
     parser.add_argument("--turn-seconds", type=float, default=4.0)
     parser.add_argument("--direct-seconds", type=float, default=30.0)
-    parser.add_argument("--interval", type=float, default=0.2)
+    parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--connect-at-once", type=int, default=16)
     parser.add_argument("--no-write", action="store_true", help="print, do not write the docs")
     args = parser.parse_args()
