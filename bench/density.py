@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import resource
 import statistics
@@ -353,8 +354,10 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{pooler['max_db_connections']}`, `server_idle_timeout = "
         f"{pooler['server_idle_timeout_seconds']:g}`, `max_client_conn = "
         f"{pooler['max_client_conn']}`. Opening the 1,600 connections took "
-        f"{results['connect_seconds']:.1f} s (SCRAM per connection). The machine is shared "
-        "(2 cores, other work running): read the ratios.",
+        f"{results['connect_seconds']:.1f} s (SCRAM per connection). The machine is shared: 2 "
+        f"cores, load average {results['load_average'][0]:.0f} at the start and "
+        f"{results['load_average'][1]:.0f} at the end, everything here under `nice -n 10`, so "
+        "the absolute latencies are mostly waiting for a CPU; read the ratios.",
     ]
     return "\n".join(rows)
 
@@ -400,7 +403,9 @@ def main() -> int:
             previews.append((name, str(psycopg.conninfo.conninfo_to_dict(made.url)["password"])))
         provision_seconds = time.monotonic() - started
         queries = [compiled(token_lookup(TOKEN)), compiled(owned_job_query(JOB_ID, account_id))]
+        load_before = os.getloadavg()[0]
         results = asyncio.run(measure(args, server, bouncer, previews, queries, budget))
+        results["load_average"] = [load_before, os.getloadavg()[0]]
         with psycopg.connect(server.url()) as connection:
             version = connection.execute("SHOW server_version").fetchone()
         results.update(
