@@ -16,13 +16,15 @@ FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.*' 2>/dev/
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 # Debian's Chromium for the browser tests; Playwright never downloads one.
 CHROMIUM ?= /usr/bin/chromium
+# Debian's PgBouncer for pooled mode's tests, benchmark and fault case; never started as a service.
+PGBOUNCER ?= /usr/sbin/pgbouncer
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi
+	frontend dev chromium openapi pgbouncer bench-density test-pooled
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -32,8 +34,10 @@ help:
 	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
 	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
+	@echo "make test-pooled - tests/app against a database reached only through PgBouncer"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
+	@echo "make bench-density - 100 previews through PgBouncer on one PostgreSQL (max_connections 50)"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -67,6 +71,15 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
+$(PGBOUNCER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 pgbouncer
+	@# The package enables a system service on :6432; the tests start their own on free ports.
+	-$(SUDO) systemctl disable --now pgbouncer 2>/dev/null
+
+pgbouncer: $(PGBOUNCER)
+
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
 	cd frontend && npm run openapi:types
@@ -88,12 +101,16 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium
+test: install frontend chromium pgbouncer
 	cd frontend && npx vitest run
 	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
-test-faults: install
+test-faults: install pgbouncer
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+
+# tests/app against a preview database reached only through PgBouncer (pooled mode).
+test-pooled: install pgbouncer
+	$(PY) -m tests.support.pooled_database $(BIN)/pytest tests/app $(PYTEST_ARGS)
 
 test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
@@ -106,6 +123,11 @@ bench: install
 		|| { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(UV) sync --frozen --python python3.11 --group bench --inexact
 	$(PY) -m bench $(BENCH_ARGS)
+
+# 100 previews on one PostgreSQL (max_connections 50) through PgBouncer; writes its section
+# of docs/benchmarks.md. Not part of `make test`: minutes of load.
+bench-density: install pgbouncer
+	nice -n 10 $(PY) -m bench.density $(BENCH_ARGS)
 
 lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .

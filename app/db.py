@@ -38,6 +38,11 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": "preview-stack"}
+    if settings.db_transaction_pooling:
+        # PgBouncer 1.18 hands each transaction any server connection: a statement psycopg
+        # prepared on one is unknown on the next, so psycopg must never prepare.
+        connect_args["prepare_threshold"] = None
     return create_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -45,7 +50,7 @@ def make_engine(settings: Settings) -> Engine:
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5, "application_name": "preview-stack"},
+        connect_args=connect_args,
     )
 
 

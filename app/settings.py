@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validate_default=True)
     db_pool_size: PositiveInt = 5
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Behind PgBouncer in transaction mode (pooled previews): no server-side prepared statements.
+    db_transaction_pooling: bool = False
     migrate_on_start: bool | None = None
     # LISTEN needs a session connection: with a transaction-mode pooler, the direct server.
     database_listen_url: str | None = None
@@ -157,9 +159,11 @@ class Settings(BaseSettings):
 
     @property
     def listen_url(self) -> str | None:
-        """Where change notifications are LISTENed for; None means poll (SQLite)."""
+        """Where change notifications are LISTENed for; None means poll (SQLite, a pooler)."""
         if self.database_listen_url is not None:
             return self.database_listen_url
+        if self.db_transaction_pooling:
+            return None  # a transaction-mode pooler drops LISTEN between transactions
         url = self.sqlalchemy_url
         if url.startswith("postgresql+psycopg://"):
             return "postgresql://" + url.removeprefix("postgresql+psycopg://")

@@ -39,6 +39,7 @@ from envctl.inputs import (
 from envctl.kubectl import Kubectl
 from envctl.listing import environment_rows, table
 from envctl.model import Environment, build_environment, parse_deployed_at, parse_kind
+from envctl.pooler_cli import pooler_app
 from envctl.progress import progress_for
 from envctl.render import build_objects, to_yaml, write_files
 from envctl.report import SUMMARY_ENV, publish
@@ -57,6 +58,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(pooler_app)
 
 EnvArgument = Annotated[
     str,

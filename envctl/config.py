@@ -38,6 +38,7 @@ PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(gt=0, le=65535)]
 SecretsMode = Literal["doppler", "plain"]
 TemporalMode = Literal["postgres", "external"]
+DatabaseMode = Literal["direct", "pooled"]
 
 
 class ConfigError(Exception):
@@ -147,6 +148,8 @@ class EnvironmentSettings(_Strict):
     doppler_config: str
     database_cidr: str
     database_port: Port = 5432
+    # pooled: pods reach PgBouncer at database_cidr:database_port (docs/deployment.md)
+    database_mode: DatabaseMode = "direct"
     web_workers: PositiveInt
     web_threads: PositiveInt
     db_pool_size: PositiveInt
@@ -224,6 +227,29 @@ class ProductionTemporal(_Strict):
         return self
 
 
+class Pooler(_Strict):
+    """PgBouncer in front of the shared preview PostgreSQL, for `database_mode = "pooled"`.
+
+    envctl renders the operator's pgbouncer.ini from these (`envctl pooler config`) and checks
+    deploys against them, so the two cannot drift apart.
+    """
+
+    max_client_conn: PositiveInt = 2000
+    reserved_client_connections: Annotated[int, Field(ge=0)] = 20
+    default_pool_size: PositiveInt = 2
+    max_db_connections: PositiveInt = 2
+    server_idle_timeout_seconds: Annotated[float, Field(gt=0)] = 2.0
+    query_wait_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+    @model_validator(mode="after")
+    def _pool_fits_cap(self) -> Pooler:
+        if self.default_pool_size > self.max_db_connections:
+            raise ValueError("default_pool_size must not exceed max_db_connections")
+        if self.reserved_client_connections >= self.max_client_conn:
+            raise ValueError("reserved_client_connections must be below max_client_conn")
+        return self
+
+
 class Environments(_Strict):
     preview: EnvironmentSettings
     permanent_preview: EnvironmentSettings
@@ -245,6 +271,7 @@ class Config(_Strict):
     production_scaling: ProductionScaling
     production_temporal: ProductionTemporal
     resources: Resources
+    pooler: Pooler = Pooler()
 
     @field_validator("domain")
     @classmethod
@@ -270,6 +297,15 @@ class Config(_Strict):
     @classmethod
     def _issuer(cls, value: str) -> str:
         return value and require_dns_subdomain(value, "tls_issuer")
+
+    @model_validator(mode="after")
+    def _production_is_not_pooled(self) -> Config:
+        if self.environments.production.database_mode != "direct":
+            raise ValueError(
+                "environments.production.database_mode must be 'direct': the pooler fronts "
+                "the shared preview PostgreSQL, production has its own database"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_image_is_pinned(self) -> Config:
@@ -321,6 +357,7 @@ __all__ = [
     "ConfigError",
     "ContainerResources",
     "InputError",
+    "Pooler",
     "load_config",
     "parse_config",
 ]

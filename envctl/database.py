@@ -62,6 +62,11 @@ class AdminTarget:
     host: str
     port: int
     sslmode: str | None
+    app_port: int | None = None  # pooled mode: the pods' PgBouncer port on the same host
+
+    @property
+    def pods_port(self) -> int:
+        return self.app_port or self.port
 
 
 def admin_target(environ: Mapping[str, str], env: Environment) -> AdminTarget:
@@ -80,9 +85,12 @@ def admin_target(environ: Mapping[str, str], env: Environment) -> AdminTarget:
     if not host or "," in host or host.startswith("/"):
         raise InputError(ADMIN_URL_ENV, expected + " with one TCP host", "(not shown)")
     port = int(str(parts.get("port") or 5432))
-    _host_is_reachable_from_pods(host, port, env)
+    pooled = env.settings.database_mode == "pooled"
+    # Pooled: envctl reaches the server directly; the pods reach PgBouncer beside it.
+    _host_is_reachable_from_pods(host, env.settings.database_port if pooled else port, env)
     sslmode = parts.get("sslmode")
-    return AdminTarget(raw, host, port, str(sslmode) if sslmode else None)
+    app_port = env.settings.database_port if pooled else None
+    return AdminTarget(raw, host, port, str(sslmode) if sslmode else None, app_port)
 
 
 def _host_is_reachable_from_pods(host: str, port: int, env: Environment) -> None:
@@ -109,7 +117,7 @@ def _host_is_reachable_from_pods(host: str, port: int, env: Environment) -> None
 
 def app_database_url(target: AdminTarget, role: str, password: str, database: str) -> str:
     secret = quote(password, safe="")
-    url = f"postgresql://{role}:{secret}@{_host(target.host)}:{target.port}/{database}"
+    url = f"postgresql://{role}:{secret}@{_host(target.host)}:{target.pods_port}/{database}"
     return url + (f"?sslmode={quote(target.sslmode)}" if target.sslmode else "")
 
 
@@ -127,7 +135,7 @@ def password_in_url(url: str, target: AdminTarget, role: str, database: str) -> 
         parts.get("user") == role
         and parts.get("dbname") == database
         and parts.get("host") == target.host
-        and int(str(parts.get("port") or 5432)) == target.port
+        and int(str(parts.get("port") or 5432)) == target.pods_port
     )
     password = parts.get("password")
     return str(password) if same and password else None
@@ -230,19 +238,22 @@ class Provisioned:
             or self.password != "kept"  # noqa: S105  (a change, not a password)
         )
 
+    @property
+    def limit_text(self) -> str:
+        if self.connection_limit < 0:
+            return "no server connection limit (pooled: PgBouncer caps it)"
+        return f"connection limit {self.connection_limit}"
+
     def summary(self) -> str:
         if not self.changed:
-            return f"unchanged (password kept, connection limit {self.connection_limit})"
+            return f"unchanged (password kept, {self.limit_text})"
         parts = []
         parts.append("role created" if self.role_created else "")
         if self.database_created:
             clone = f" (cloned in {self.clone_seconds:.2f}s)" if self.clone_seconds else ""
             parts.append("database created" + clone)
         parts.append(f"password {self.password}")
-        parts.append(
-            f"connection limit {self.connection_limit}"
-            + (" (changed)" if self.limit_changed else "")
-        )
+        parts.append(self.limit_text + (" (changed)" if self.limit_changed else ""))
         return ", ".join(part for part in parts if part)
 
 
@@ -415,6 +426,7 @@ _SCHEMAS_TO_HAND_OVER = """
     SELECT n.nspname, 'SCHEMA' FROM pg_namespace n
     WHERE NOT starts_with(n.nspname, 'pg_') AND n.nspname <> 'information_schema'
       AND pg_get_userbyid(n.nspowner) NOT IN (%s, 'pg_database_owner')
+      AND n.nspname <> 'pgbouncer'  -- the pooler's lookup function stays its owner's
 """
 # Sequences owned by a column follow their table, indexes theirs, extension objects stay.
 _RELATIONS_TO_HAND_OVER = """

@@ -38,6 +38,7 @@ from envctl.model import (
     EnvironmentKind,
 )
 from envctl.ownership import foreign_namespace_problem
+from envctl.pooler import admit_pooler, pooler_room_problem
 from envctl.render import build_objects
 from envctl.report import Report
 from envctl.rollout import Deadline, RolloutFailed, explain, wait_for_deployments, wait_for_jobs
@@ -217,12 +218,19 @@ def preflight(
         raise CommandFailed(f"pre-flight: {error}") from None
     budget = connection_budget(env, objects)
     if target is not None:
+        pooled = env.settings.database_mode == "pooled"
         try:
-            problem = room_problem(target.url, env.database_role, budget.limit)
+            if pooled:
+                problem = pooler_room_problem(
+                    target.url, env.database_role, budget.limit, env.config.pooler
+                )
+            else:
+                problem = room_problem(target.url, env.database_role, budget.limit)
         except DatabaseError as error:
             raise CommandFailed(str(error)) from None
         if problem:
-            raise CommandFailed(f"the shared PostgreSQL is full: {problem}")
+            full = "the preview PgBouncer is full" if pooled else "the shared PostgreSQL is full"
+            raise CommandFailed(f"{full}: {problem}")
     return Plan(env, live_namespace, objects, budget)
 
 
@@ -231,18 +239,23 @@ def provision_database(
 ) -> Provisioned:
     """The role and database; the password the namespace's Secret holds is kept."""
     env = plan.env
+    pooled = env.settings.database_mode == "pooled"
     try:
         stored = read_database_url(kubectl, env) if plan.live_namespace else None
         known = password_in_url(stored, target, env.database_role, env.database) if stored else None
-        return provision(
+        provisioned = provision(
             target,
             env.database_role,
             env.database,
-            connection_limit=plan.budget.limit,
+            # Pooled: PgBouncer's per-database pool caps the server side, not the role.
+            connection_limit=-1 if pooled else plan.budget.limit,
             known_password=known,
             rotate=options.rotate_db_password,
             template=options.db_template,
         )
+        if pooled:
+            admit_pooler(target.url, env.database)
+        return provisioned
     except (DatabaseError, KubectlError) as error:
         raise CommandFailed(f"database {env.database}: {error}") from None
 
@@ -326,7 +339,13 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
         with timings.step("database"):
             provisioned = provision_database(plan, target, options, tools.kubectl)
         tools.echo(f"  database {env.database}: {provisioned.summary()}")
-        tools.echo(f"  connection limit {plan.budget.explain()}")
+        if env.settings.database_mode == "pooled":
+            tools.echo(
+                f"  PgBouncer client connections {plan.budget.explain()}; server connections "
+                f"at most {env.config.pooler.max_db_connections} (max_db_connections)"
+            )
+        else:
+            tools.echo(f"  connection limit {plan.budget.explain()}")
 
     filled = with_secret_values(
         env, plan.objects, database_url=provisioned.url if provisioned else None, token=token

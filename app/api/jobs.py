@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.pagination import PageQuery, decode_cursor, split_page
@@ -283,9 +283,14 @@ def job_artifact(account: CurrentAccount, job_id: Any) -> Response:
     )
 
 
+def owned_job_query(job_id: str, owner_id: int) -> Select[Job]:
+    """The job read of `GET /api/jobs/<id>` (also what the density benchmark sends)."""
+    return select(Job).where(Job.id == job_id, Job.owner_id == owner_id)
+
+
 def owned_job(account: CurrentAccount, job_id: str) -> Job:
     with read_session() as session:
-        job = session.scalar(select(Job).where(Job.id == job_id, Job.owner_id == account.id))
+        job = session.scalar(owned_job_query(job_id, account.id))
     if job is None:
         raise not_found("job")
     return job

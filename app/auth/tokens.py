@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
@@ -42,6 +42,15 @@ def revoke_token(session: Session, token: str) -> None:
         record.revoked_at = utcnow()
 
 
+def token_lookup(token: str) -> Select[datetime, datetime | None, int, str]:
+    """The query every authenticated request runs (also what the density benchmark sends)."""
+    return (
+        select(AuthToken.expires_at, AuthToken.revoked_at, Account.id, Account.email)
+        .join(Account, Account.id == AuthToken.account_id)
+        .where(AuthToken.token_hash == _digest(token))
+    )
+
+
 def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -55,15 +64,7 @@ def bearer_token() -> str:
 def authenticate_request() -> CurrentAccount:
     """The account behind the request's bearer token, or a 401."""
     token = bearer_token()
-    row = (
-        read_connection()
-        .execute(
-            select(AuthToken.expires_at, AuthToken.revoked_at, Account.id, Account.email)
-            .join(Account, Account.id == AuthToken.account_id)
-            .where(AuthToken.token_hash == _digest(token))
-        )
-        .first()
-    )
+    row = read_connection().execute(token_lookup(token)).first()
     if row is None:
         raise ApiError(401, "invalid_token", "the token is not valid; log in again")
     expires_at = as_utc(row.expires_at)

@@ -66,3 +66,15 @@ def test_a_missing_or_broken_file_is_reported(tmp_path: Path) -> None:
 def test_production_web_needs_two_replicas_for_its_disruption_budget() -> None:
     with pytest.raises(ConfigError, match="web_min_replicas"):
         config_with(production_scaling={"web_min_replicas": 1})
+
+
+def test_production_cannot_be_pooled_and_the_pool_must_fit_its_cap() -> None:
+    data = config_data()
+    data["environments"]["production"]["database_mode"] = "pooled"
+    with pytest.raises(ConfigError, match=r"production\.database_mode must be 'direct'"):
+        parse_config(data, "test")
+    with pytest.raises(ConfigError, match="default_pool_size must not exceed max_db_connections"):
+        config_with(pooler={"default_pool_size": 5, "max_db_connections": 2})
+    pooled = config_data()
+    pooled["environments"]["preview"]["database_mode"] = "pooled"
+    assert parse_config(pooled, "test").environments.preview.database_mode == "pooled"

@@ -11,7 +11,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -38,10 +38,13 @@ class PostgresServer:
     root: Path
     port: int
     password: str
+    settings: dict[str, str] = field(default_factory=dict)  # `-c` options after the defaults
 
     @classmethod
-    def create(cls, root: Path) -> PostgresServer:
-        server = cls(root=root, port=free_port(), password=secrets.token_urlsafe(16))
+    def create(cls, root: Path, **settings: str) -> PostgresServer:
+        server = cls(
+            root=root, port=free_port(), password=secrets.token_urlsafe(16), settings=settings
+        )
         server.initdb()
         return server
 
@@ -86,7 +89,7 @@ class PostgresServer:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c max_connections=300 -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off"
-        )
+        ) + "".join(f" -c {name}={value}" for name, value in self.settings.items())
         subprocess.run(
             self._as_owner(
                 str(postgres_bin_dir() / "pg_ctl"),
