@@ -21,7 +21,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
+.PHONY: help install run test test-faults test-fuzz test-replay histories bench lint security review migrate kubeconfig \
 	frontend dev chromium openapi
 
 help:
@@ -34,6 +34,8 @@ help:
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
+	@echo "make histories   - record every job type's workflow histories into tests/histories/"
+	@echo "make test-replay - only the replay of tests/histories/ and its mutation tests (tests/replay)"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -97,6 +99,18 @@ test-faults: install
 
 test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+
+# Each job type's main paths on a real dev server and worker; the new folder replaces
+# tests/histories/ only when every case passed. Commit the result.
+histories: install
+	@rm -rf tests/histories.new
+	HISTORIES_OUT=tests/histories.new $(BIN)/pytest -p no:cacheprovider -q \
+		tests/replay/record_histories.py $(PYTEST_ARGS)
+	@rm -rf tests/histories && mv tests/histories.new tests/histories
+	@git -C . status --short -- tests/histories | sed 's/^/  /'; echo "recorded into tests/histories/"
+
+test-replay: install
+	$(BIN)/pytest tests/replay $(PYTEST_ARGS)
 
 BENCH_ARGS ?=
 
