@@ -20,6 +20,7 @@ from app.settings import Settings
 from app.temporal_client import connect_client
 from app.worker.probes import WorkerState
 from app.worker.schedules import ensure_schedules
+from app.worker.versioning import deployment_config, workflow_runner
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 5.0
@@ -79,6 +80,8 @@ def build_worker(client: Client, settings: Settings, database: Database) -> Work
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
         default_heartbeat_throttle_interval=timedelta(seconds=1),
         max_heartbeat_throttle_interval=timedelta(seconds=1),
+        deployment_config=deployment_config(settings),
+        workflow_runner=workflow_runner(settings),
     )
 
 
@@ -91,6 +94,9 @@ async def run_worker(
     """Poll until `stop` is set, then stop polling and let activities drain."""
     address = settings.temporal_address
     log.info("worker: Temporal at %s (rule %s)", address.address, address.rule)
+    if settings.worker_deployment_name:
+        name, build = settings.worker_deployment_name, settings.git_commit
+        log.info("worker: Worker Deployment %s, build %s", name, build)
     client = await connect_with_backoff(settings, stop, runtime)
     await ensure_schedules(client, settings)
     database = Database(settings)
