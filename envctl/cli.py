@@ -48,6 +48,7 @@ from envctl.report import SUMMARY_ENV, publish
 from envctl.smoke import SmokeFailed, smoke_test
 from envctl.tools import CommandFailed, Tools
 from envctl.validate import run_checks
+from envctl.worker_rollout import versioned_rollout
 
 USAGE_ERROR = 2
 CHECK_FAILED = 1
@@ -257,6 +258,7 @@ def lifecycle_tools() -> Tools:
         echo=typer.echo,
         progress=lambda: progress_for(sys.stdout),
         smoke=smoke_test,
+        worker_rollout=versioned_rollout,
     )
 
 
@@ -312,6 +314,13 @@ def deploy_command(
     skip_smoke: Annotated[
         bool, typer.Option("--skip-smoke", help="Do not smoke-test the environment.")
     ] = False,
+    skip_worker_versions: Annotated[
+        bool,
+        typer.Option(
+            "--skip-worker-versions",
+            help="Production: do not make the new worker build current in Temporal.",
+        ),
+    ] = False,
     config: ConfigOption = None,
     domain: DomainOption = None,
     namespace_prefix: PrefixOption = None,
@@ -333,6 +342,7 @@ def deploy_command(
                 require_sql_identifier(db_template, "--db-template") if db_template else None
             ),
             smoke=not skip_smoke,
+            worker_versions=not skip_worker_versions,
         )
         overrides = config_overrides(
             domain, namespace_prefix, ingress_class, tls_issuer, secrets_mode

@@ -10,7 +10,6 @@ worker was versioned, else `unknown`.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,15 +20,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from app.jobs.registry import REGISTRY
-from app.temporal_address import TEMPORAL_FRONTEND_PORT, TEMPORAL_SERVICE_NAME
-from app.temporal_client import DATA_CONVERTER
 from app.worker.history_files import Provenance, write_history
-from envctl.kubectl import Kubectl, KubectlError
+from envctl.kubectl import Kubectl
 from envctl.model import Environment
-from envctl.port_forward import port_forward
+from envctl.temporal_api import connect, temporal_address
 from envctl.tools import CommandFailed
-
-CONNECT_SECONDS = 15
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -85,21 +80,6 @@ async def export_histories(
     return exported
 
 
-async def _connect(address: str, namespace: str) -> Client:
-    api_key = os.environ.get("TEMPORAL_API_KEY")  # an external Temporal (Cloud) needs one
-    try:
-        return await Client.connect(
-            address,
-            namespace=namespace,
-            data_converter=DATA_CONVERTER,
-            tls=bool(api_key),
-            api_key=api_key or None,
-            connect_timeout=timedelta(seconds=CONNECT_SECONDS),
-        )
-    except (RuntimeError, RPCError) as error:
-        raise CommandFailed(f"cannot reach Temporal at {address}: {error}") from None
-
-
 def export_from_environment(
     env: Environment,
     out: Path,
@@ -116,21 +96,11 @@ def export_from_environment(
     source = f"{env.kind.value} {env.namespace}"
 
     async def run(target: str) -> Exported:
-        client = await _connect(target, temporal_namespace)
+        client = await connect(target, temporal_namespace)
         try:
             return await export_histories(client, out, source=source, since=since, limit=limit)
         except RPCError as error:
             raise CommandFailed(f"Temporal at {target} refused the export: {error}") from None
 
-    if address is not None:
-        return asyncio.run(run(address))
-    try:
-        with port_forward(
-            kubectl, env.namespace, TEMPORAL_SERVICE_NAME, TEMPORAL_FRONTEND_PORT
-        ) as forwarded:
-            return asyncio.run(run(forwarded))
-    except KubectlError as error:
-        raise CommandFailed(
-            f"cannot port-forward to {TEMPORAL_SERVICE_NAME} in {env.namespace}: {error}; "
-            "or pass --address"
-        ) from None
+    with temporal_address(env, kubectl, address) as target:
+        return asyncio.run(run(target))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from app.settings import Settings, SettingsError, load_settings
 from app.temporal_client import DATA_CONVERTER
 from app.worker.versioning import versioning_behavior
 from envctl import worker_versions
+from envctl.worker_rollout import RolloutSummary, roll_out_version
 from tests.support.accounts import new_email, signup
 from tests.support.processes import WorkerProcess
 from tests.support.stack import process_env
@@ -83,14 +84,25 @@ def start_worker(env: dict[str, str], build_id: str, log_dir: Path) -> WorkerPro
     return worker
 
 
-def roll_out(server: TemporalDevServer, build_id: str, queue: str) -> None:
-    async def steps() -> None:
-        client = await connect(server)
-        waited = await worker_versions.wait_until_polling(client, DEPLOYMENT, build_id, queue, 60)
-        await worker_versions.make_current(client, DEPLOYMENT, build_id)
-        print(f"{DEPLOYMENT}.{build_id[:7]} polled after {waited:.1f}s; now current")
+def roll_out(
+    server: TemporalDevServer, build_id: str, queue: str, retire: Callable[[str], None]
+) -> RolloutSummary:
+    """The deploy's own step (envctl/worker_rollout.py), as `envctl deploy production` runs it."""
 
-    run(steps())
+    async def steps() -> RolloutSummary:
+        return await roll_out_version(
+            await connect(server),
+            build_id,
+            within=60,
+            retire=retire,
+            say=print,
+            deployment=DEPLOYMENT,
+            task_queue=queue,
+        )
+
+    summary: RolloutSummary = run(steps())
+    print(summary.line())
+    return summary
 
 
 def ran_on(server: TemporalDevServer, workflow_id: str) -> tuple[str, set[str], set[str]]:
@@ -139,8 +151,9 @@ def test_pinned_export_stays_on_v1_while_new_jobs_run_on_v2(
     database.dispose()
     host = socket.gethostname()
 
+    retired: list[str] = []
     v1 = start_worker(env, V1, run_dir / "versioned")
-    roll_out(versioned_temporal, V1, queue)
+    assert roll_out(versioned_temporal, V1, queue, retired.append).retired == []
 
     async def start(job_type: str, data: Any) -> WorkflowHandle[Any, Any]:
         temporal = await connect(versioned_temporal)
@@ -165,7 +178,8 @@ def test_pinned_export_stays_on_v1_while_new_jobs_run_on_v2(
 
     v2 = start_worker(env, V2, run_dir / "versioned")
     try:
-        roll_out(versioned_temporal, V2, queue)
+        first = roll_out(versioned_temporal, V2, queue, retired.append)
+        assert (first.draining, retired) == ([V1], [])  # the long export still runs on v1
         assert (
             run(worker_versions.current_build(run(connect(versioned_temporal)), DEPLOYMENT)) == V2
         )
@@ -201,13 +215,21 @@ def test_pinned_export_stays_on_v1_while_new_jobs_run_on_v2(
             lambda: (state := run(v1_state())).retirable and state, 60, "v1 to drain"
         )
         print(f"v1 after its last pinned run: {drained}")
-        v1.stop()
 
-        async def retire() -> str | None:
+        def stop_v1(build: str) -> None:  # what deleting python-worker-<v1> does in production
+            assert build == V1
+            retired.append(build)
+            v1.stop()
+
+        # The next deploy: v1 has drained, so its pods go and Temporal forgets it (once it has
+        # seen no poller for PollerHistoryTTL; the deploy leaves a refusal for the next one).
+        assert roll_out(versioned_temporal, V2, queue, stop_v1).retired == [V1]
+
+        async def forget_v1() -> str | None:
             client = await connect(versioned_temporal)
             return await worker_versions.delete_version(client, DEPLOYMENT, V1)
 
-        wait_until(lambda: run(retire()) is None, 60, "v1 to be deleted once it has no pollers")
+        wait_until(lambda: run(forget_v1()) is None, 60, "Temporal to forget v1")
         remaining = run(worker_versions.versions(run(connect(versioned_temporal)), DEPLOYMENT))
         print(f"versions left: {remaining}")
         assert [state.build_id for state in remaining] == [V2]
