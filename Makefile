@@ -21,7 +21,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help install run test test-faults test-fuzz test-replay histories bench lint security review migrate kubeconfig \
+.PHONY: help install run test test-faults test-fuzz test-replay histories replay-env bench lint security review migrate kubeconfig \
 	frontend dev chromium openapi
 
 help:
@@ -36,6 +36,7 @@ help:
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 	@echo "make histories   - record every job type's workflow histories into tests/histories/"
 	@echo "make test-replay - only the replay of tests/histories/ and its mutation tests (tests/replay)"
+	@echo "make replay-env  - replay REPLAY_ENV's recent closed histories (envctl histories) on this code"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -112,6 +113,14 @@ histories: install
 test-replay: install
 	$(BIN)/pytest tests/replay $(PYTEST_ARGS)
 
+# An environment's recent closed histories (envctl histories, through the cluster), replayed
+# with tests/histories on this code; exit 1 on a non-deterministic change (cd_production).
+REPLAY_ENV ?= permanent-preview
+replay-env: install
+	@rm -rf artifacts/histories
+	$(BIN)/envctl histories $(REPLAY_ENV) --out artifacts/histories --since 7d
+	$(PY) -m app.worker.replay tests/histories artifacts/histories
+
 BENCH_ARGS ?=
 
 # Not part of `make test`: several minutes of load on the whole machine.
@@ -147,10 +156,12 @@ security: install
 	$(BIN)/zizmor --offline --min-severity medium .github
 	scripts/audit_dependencies.sh
 
-# The automated PR review (ci.yml `review`): manifest diff vs BASE, migrations, audit.
+# The automated PR review (ci.yml `review`): manifest diff vs BASE, migrations, audit, and
+# the workflow determinism (replay of tests/histories and of HISTORIES, exported histories).
 BASE ?= origin/main
+HISTORIES ?=
 review: install
-	$(PY) scripts/review.py --base $(BASE)
+	$(PY) scripts/review.py --base $(BASE) $(if $(HISTORIES),--histories $(HISTORIES))
 
 # CI: write the cluster credentials from the KUBECONFIG secret to $KUBECONFIG (mode 600).
 kubeconfig:
