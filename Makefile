@@ -23,8 +23,8 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi pgbouncer bench-density test-pooled
+.PHONY: help install run test test-faults test-fuzz test-replay histories replay-env bench lint security review \
+	migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -38,6 +38,9 @@ help:
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 	@echo "make bench-density - 100 previews through PgBouncer on one PostgreSQL (max_connections 50)"
+	@echo "make histories   - record every job type's workflow histories into tests/histories/"
+	@echo "make test-replay - only the replay of tests/histories/ and its mutation tests (tests/replay)"
+	@echo "make replay-env  - replay REPLAY_ENV's recent closed histories (envctl histories) on this code"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -115,6 +118,26 @@ test-pooled: install pgbouncer
 test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
+# Each job type's main paths on a real dev server and worker; the new folder replaces
+# tests/histories/ only when every case passed. Commit the result.
+histories: install
+	@rm -rf tests/histories.new
+	HISTORIES_OUT=tests/histories.new $(BIN)/pytest -p no:cacheprovider -q \
+		tests/replay/record_histories.py $(PYTEST_ARGS)
+	@rm -rf tests/histories && mv tests/histories.new tests/histories
+	@git -C . status --short -- tests/histories | sed 's/^/  /'; echo "recorded into tests/histories/"
+
+test-replay: install
+	$(BIN)/pytest tests/replay $(PYTEST_ARGS)
+
+# An environment's recent closed histories (envctl histories, through the cluster), replayed
+# with tests/histories on this code; exit 1 on a non-deterministic change (cd_production).
+REPLAY_ENV ?= permanent-preview
+replay-env: install
+	@rm -rf artifacts/histories
+	$(BIN)/envctl histories $(REPLAY_ENV) --out artifacts/histories --since 7d
+	$(PY) -m app.worker.replay tests/histories artifacts/histories
+
 BENCH_ARGS ?=
 
 # Not part of `make test`: several minutes of load on the whole machine.
@@ -155,10 +178,12 @@ security: install
 	$(BIN)/zizmor --offline --min-severity medium .github
 	scripts/audit_dependencies.sh
 
-# The automated PR review (ci.yml `review`): manifest diff vs BASE, migrations, audit.
+# The automated PR review (ci.yml `review`): manifest diff vs BASE, migrations, audit, and
+# the workflow determinism (replay of tests/histories and of HISTORIES, exported histories).
 BASE ?= origin/main
+HISTORIES ?=
 review: install
-	$(PY) scripts/review.py --base $(BASE)
+	$(PY) scripts/review.py --base $(BASE) $(if $(HISTORIES),--histories $(HISTORIES))
 
 # CI: write the cluster credentials from the KUBECONFIG secret to $KUBECONFIG (mode 600).
 kubeconfig:

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     worker_connect_timeout_seconds: float = Field(default=60.0, gt=0)
     worker_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     worker_max_concurrent_activities: PositiveInt = 50
+    # Set: the worker polls as Worker Deployment version `<name>.<GIT_COMMIT>` (production).
+    worker_deployment_name: str | None = None
     healthcheck_interval_seconds: PositiveInt = 60
     reminder_interval_seconds: PositiveInt = 900
     healthcheck_target_url: str | None = None
@@ -133,6 +135,17 @@ class Settings(BaseSettings):
         value = value.replace("postgresql+psycopg://", "postgresql://", 1)
         if not value.startswith("postgresql://"):
             raise ValueError("must be a postgresql:// URL (a direct, session-mode connection)")
+        return value
+
+    @field_validator("worker_deployment_name")
+    @classmethod
+    def _deployment_needs_a_build(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        if not is_dns_label(value):
+            raise ValueError("must be a DNS-1123 label: lowercase letters, digits and '-'")
+        if info.data.get("git_commit", "unknown") == "unknown":
+            raise ValueError("needs GIT_COMMIT, the build ID the worker registers with")
         return value
 
     @field_validator("temporal_api_key")

@@ -24,6 +24,9 @@ from app.settings import Settings
 
 T = TypeVar("T")
 
+# The worker, the web app and the replay of recorded histories must all decode payloads alike.
+DATA_CONVERTER = pydantic_data_converter
+
 UNAVAILABLE_CODES = frozenset(
     {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
 )
@@ -38,7 +41,7 @@ async def connect_client(settings: Settings, runtime: Runtime | None = None) -> 
     return await Client.connect(
         settings.temporal_address.address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         tls=settings.temporal_tls,
         api_key=(
             settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None

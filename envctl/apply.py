@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from envctl.kubectl import Kubectl, Manifest, object_key
 from envctl.manifests.temporal import APPLY_PHASE_ANNOTATION
+from envctl.manifests.worker import BUILD_LABEL
 from envctl.model import Environment
 from envctl.ownership import applied_by_envctl, managed_labels
 from envctl.render import KIND_ORDER
@@ -123,6 +124,9 @@ def apply_environment(
     for key, item in before.items():
         if key in wanted or item["kind"] == "Namespace" or not applied_by_envctl(item):
             continue
+        if BUILD_LABEL in item["metadata"].get("labels", {}):
+            continue  # an older worker build: retired by the versioned rollout once drained
+
         kubectl.delete(item["kind"], item["metadata"]["name"], env.namespace)
         result.pruned.append(describe(item))
     if result.pruned:

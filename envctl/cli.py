@@ -25,6 +25,7 @@ from envctl.deploy import DeployOptions, deploy
 from envctl.destroy import DestroyOptions, destroy
 from envctl.gc import gc as collect_garbage
 from envctl.github import GitHub, GitHubError, require_comment_key
+from envctl.histories import export_from_environment
 from envctl.inputs import (
     InputError,
     parse_duration,
@@ -32,9 +33,11 @@ from envctl.inputs import (
     require_commit,
     require_dns_subdomain,
     require_domain,
+    require_host_port,
     require_image_ref,
     require_namespace_prefix,
     require_sql_identifier,
+    require_temporal_namespace,
 )
 from envctl.kubectl import Kubectl
 from envctl.listing import environment_rows, table
@@ -46,6 +49,7 @@ from envctl.report import SUMMARY_ENV, publish
 from envctl.smoke import SmokeFailed, smoke_test
 from envctl.tools import CommandFailed, Tools
 from envctl.validate import run_checks
+from envctl.worker_rollout import versioned_rollout
 
 USAGE_ERROR = 2
 CHECK_FAILED = 1
@@ -256,6 +260,7 @@ def lifecycle_tools() -> Tools:
         echo=typer.echo,
         progress=lambda: progress_for(sys.stdout),
         smoke=smoke_test,
+        worker_rollout=versioned_rollout,
     )
 
 
@@ -311,6 +316,13 @@ def deploy_command(
     skip_smoke: Annotated[
         bool, typer.Option("--skip-smoke", help="Do not smoke-test the environment.")
     ] = False,
+    skip_worker_versions: Annotated[
+        bool,
+        typer.Option(
+            "--skip-worker-versions",
+            help="Production: do not make the new worker build current in Temporal.",
+        ),
+    ] = False,
     config: ConfigOption = None,
     domain: DomainOption = None,
     namespace_prefix: PrefixOption = None,
@@ -332,6 +344,7 @@ def deploy_command(
                 require_sql_identifier(db_template, "--db-template") if db_template else None
             ),
             smoke=not skip_smoke,
+            worker_versions=not skip_worker_versions,
         )
         overrides = config_overrides(
             domain, namespace_prefix, ingress_class, tls_issuer, secrets_mode
@@ -472,6 +485,62 @@ def comment_command(
         except GitHubError as error:
             raise CommandFailed(str(error)) from None
         typer.echo(f"comment {key} on PR #{number}: {written} (id {comment_id})")
+
+
+@app.command(name="histories")
+def histories_command(
+    env_name: EnvArgument,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Write the files into DIR (new or empty).")
+    ],
+    pr: PrOption = None,
+    since: Annotated[
+        str, typer.Option("--since", metavar="DURATION", help="Closed within this long: 90m, 7d.")
+    ] = "7d",
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10_000, help="At most this many histories.")
+    ] = 200,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            metavar="HOST:PORT",
+            help="Temporal frontend to read [default: port-forward to the environment's "
+            "temporal-server Service].",
+        ),
+    ] = None,
+    temporal_namespace: Annotated[
+        str, typer.Option("--temporal-namespace", help="The Temporal namespace.")
+    ] = "default",
+    config: ConfigOption = None,
+    namespace_prefix: PrefixOption = None,
+) -> None:
+    """Export recent closed workflow histories of the app's job types, for replay."""
+    with command_errors("histories"):
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise InputError("--out", "a new or empty directory", str(out))
+        seconds = parse_duration(since, "--since")
+        if address is not None:
+            require_host_port(address, "--address")
+        require_temporal_namespace(temporal_namespace, "--temporal-namespace")
+        overrides = config_overrides(None, namespace_prefix, None, None, None)
+        env = environment_from_flags(env_name, pr, config_path=config, overrides=overrides)
+        exported = export_from_environment(
+            env,
+            out,
+            address=address,
+            temporal_namespace=temporal_namespace,
+            since_seconds=seconds,
+            limit=limit,
+            kubectl=Kubectl(),
+        )
+        for path in exported.paths:
+            typer.echo(f"  {path}")
+        others = ", ".join(f"{name} x{count}" for name, count in sorted(exported.skipped.items()))
+        typer.echo(
+            f"exported {len(exported.paths)} closed histories from {env.namespace} to {out}"
+            + (f" (not the app's job types, skipped: {others})" if others else "")
+        )
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ class DeployOptions:
     rotate_db_password: bool = False
     db_template: str | None = None
     smoke: bool = True
+    worker_versions: bool = True  # production: make the new worker build current in Temporal
 
 
 def deployed_at(env: Environment, live_namespace: Manifest | None, now: datetime) -> datetime:
@@ -296,6 +297,20 @@ def apply_and_wait(
     return result
 
 
+def worker_versions(
+    env: Environment, options: DeployOptions, tools: Tools, deadline: Deadline, timings: Timings
+) -> str | None:
+    """Production: once the new worker build rolled out, make it current and retire drained
+    builds (envctl/worker_rollout.py). Previews run one unversioned worker."""
+    if env.kind is not EnvironmentKind.PRODUCTION:
+        return None
+    if not options.worker_versions or tools.worker_rollout is None:
+        tools.echo("  worker versions: skipped (--skip-worker-versions)")
+        return None
+    with timings.step("worker versions"):
+        return tools.worker_rollout(env, tools, deadline.remaining())
+
+
 def smoke(env: Environment, tools: Tools, deadline: Deadline) -> None:
     ui = env.temporal_ui_url if env.temporal_mode != "external" else None
     try:
@@ -351,6 +366,7 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
         env, plan.objects, database_url=provisioned.url if provisioned else None, token=token
     )
     result = apply_and_wait(plan, filled, tools, deadline, timings)
+    versions = worker_versions(env, options, tools, deadline, timings)
     if options.smoke:
         with timings.step("smoke"):
             smoke(env, tools, deadline)
@@ -367,6 +383,7 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
             ("image", env.image),
             ("namespace", env.namespace),
             ("objects", result.summary()),
+            *([("worker versions", versions)] if versions else []),
         ],
         outputs={
             "app_url": env.app_url,

@@ -171,3 +171,21 @@ def require_commit(value: str, field: str = "--commit") -> str:
     if not _COMMIT.match(value):
         raise InputError(field, "a git commit SHA: 7 to 40 lowercase hexadecimal digits", value)
     return value
+
+
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$")
+_TEMPORAL_NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+
+
+def require_host_port(value: str, field: str) -> str:
+    """`host:port`, e.g. `127.0.0.1:7233` or `temporal.example.com:7233`."""
+    host, _, port = value.rpartition(":")
+    if not _HOST.match(host) or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(field, "HOST:PORT, e.g. 127.0.0.1:7233", value)
+    return value
+
+
+def require_temporal_namespace(value: str, field: str) -> str:
+    if not _TEMPORAL_NAMESPACE.match(value):
+        raise InputError(field, "a Temporal namespace: letters, digits, '.', '_' or '-'", value)
+    return value

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from envctl.kubectl import Kubectl, KubectlError
+from envctl.model import Environment
 from envctl.progress import Progress
 from envctl.smoke import SmokeResult
 
@@ -37,6 +38,13 @@ class SmokeRunner(Protocol):
     ) -> SmokeResult: ...
 
 
+class WorkerRollout(Protocol):
+    """Production's versioned worker rollout through the Temporal API (envctl/worker_rollout.py);
+    returns its one-line summary."""
+
+    def __call__(self, env: Environment, tools: Tools, within: float) -> str: ...
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -49,6 +57,7 @@ class Tools:
     progress: Callable[[], Progress]
     smoke: SmokeRunner
     now: Callable[[], datetime] = field(default=_utcnow)
+    worker_rollout: WorkerRollout | None = None
 
 
 class Timings:

@@ -3,6 +3,8 @@
 1. What the change does to the rendered manifests of every environment kind (against BASE).
 2. Models changed without a migration (alembic's autogenerate comparison finds a difference).
 3. The dependency audit (scripts/audit_dependencies.sh).
+4. Workflow determinism: the committed histories (tests/histories) and those exported from
+   the permanent preview (`envctl histories`, `--histories DIR`) replayed on this code.
 """
 
 from __future__ import annotations
@@ -134,10 +136,35 @@ def audit_section() -> list[str]:
     ]
 
 
+def determinism_section(exported: Path | None) -> list[str]:
+    """Replay with the PR's workflows: a failure means running workflows would get stuck."""
+    roots = [ROOT / "tests" / "histories"]
+    note = "No histories were exported from the permanent preview (`--histories` not given)."
+    if exported is not None:
+        files = list(exported.rglob("*.json")) if exported.is_dir() else []
+        note = f"{len(files)} histories exported from the permanent preview (`{exported}`)."
+        roots += [exported] if files else []
+    result = subprocess.run(
+        [sys.executable, "-m", "app.worker.replay", *map(str, roots)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    verdict = (
+        "Every history replays on this code."
+        if result.returncode == 0
+        else "**Non-deterministic change**: these histories no longer replay; running workflows "
+        "would fail on the new workers. Guard the change with `workflow.patched` "
+        "(docs/changing-workflows.md)."
+    )
+    return ["## Workflow determinism", "", note, verdict, "```", result.stdout.strip(), "```"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "review.md")
+    parser.add_argument("--histories", type=Path, help="histories exported by envctl histories")
     args = parser.parse_args()
     sections = [
         "# Automated review",
@@ -147,6 +174,8 @@ def main() -> int:
         *migration_section(),
         "",
         *audit_section(),
+        "",
+        *determinism_section(args.histories),
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ApplicationError
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
@@ -160,7 +160,8 @@ def _result(delivery: EmailDelivery, *, already_sent: bool) -> EmailResult:
     )
 
 
-@workflow.defn(name="email")
+# One activity whose retries live in the activity: any build can finish it.
+@workflow.defn(name="email", versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
 class EmailWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: EmailInput) -> EmailResult:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ApplicationError, CancelledError
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown, Progress
@@ -119,7 +119,8 @@ def _iso(value: Any) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-@workflow.defn(name="export")
+# Up to an hour and cancellable part-way: finish on the build that started it.
+@workflow.defn(name="export", versioning_behavior=VersioningBehavior.PINNED)
 class ExportWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: ExportInput) -> ExportResult:

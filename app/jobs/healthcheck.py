@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 
@@ -88,7 +88,8 @@ class HealthCheckActivities:
         return True
 
 
-@workflow.defn(name="healthcheck")
+# Short and run every minute by a schedule: the next run should use the current build.
+@workflow.defn(name="healthcheck", versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
 class HealthCheckWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: HealthCheckInput) -> HealthCheckResult:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 from app.jobs.email import EmailInput, EmailWorkflow
@@ -92,7 +92,8 @@ def reminder_email(due: DueTasks) -> EmailInput:
     )
 
 
-@workflow.defn(name="reminders")
+# Multi-step (find, one child email per account, mark): keep every step on one build.
+@workflow.defn(name="reminders", versioning_behavior=VersioningBehavior.PINNED)
 class RemindersWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: RemindersInput) -> RemindersResult:

@@ -23,6 +23,7 @@ from app.worker.job_sync import JobStateInterceptor, JobSync
 from app.worker.probes import WorkerState
 from app.worker.reconciler import reconcile_forever
 from app.worker.schedules import ensure_schedules
+from app.worker.versioning import deployment_config, workflow_runner
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 5.0
@@ -85,6 +86,8 @@ def build_worker(
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
         default_heartbeat_throttle_interval=timedelta(seconds=1),
         max_heartbeat_throttle_interval=timedelta(seconds=1),
+        deployment_config=deployment_config(settings),
+        workflow_runner=workflow_runner(settings),
     )
 
 
@@ -97,6 +100,9 @@ async def run_worker(
     """Poll until `stop` is set, then stop polling and let activities drain."""
     address = settings.temporal_address
     log.info("worker: Temporal at %s (rule %s)", address.address, address.rule)
+    if settings.worker_deployment_name:
+        name, build = settings.worker_deployment_name, settings.git_commit
+        log.info("worker: Worker Deployment %s, build %s", name, build)
     client = await connect_with_backoff(settings, stop, runtime)
     await ensure_schedules(client, settings)
     database = Database(settings)

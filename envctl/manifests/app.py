@@ -60,7 +60,13 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
             env_value("WORKER_METRICS_PORT", str(WORKER_METRICS_PORT)),
             env_value("HEALTHCHECK_TARGET_URL", web_service_url(env)),
         ]
+    if component is Component.WORKER:
+        # Production's worker is versioned, as `<name>.<GIT_COMMIT>`; previews keep one worker.
+        settings.append(env_value("WORKER_DEPLOYMENT_NAME", WORKER_DEPLOYMENT_NAME))
     return settings
+
+
+WORKER_DEPLOYMENT_NAME = "python-worker"  # the Temporal Worker Deployment of production
 
 
 def app_volumes(prefix: str = "") -> list[Manifest]:

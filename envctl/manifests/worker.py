@@ -1,10 +1,13 @@
 """python-worker: `python temporal_server.py`, the Temporal worker running the app's jobs.
 
 In previews it is one container of the Temporal pod; in production its own Deployment with
-an HPA.
+an HPA, one per build (`python-worker-<build>`): the Worker Deployment Versioning rollout
+(envctl/worker_versions.py) keeps an old build's pods until its pinned workflows are done.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from envctl.config import ContainerResources
 from envctl.manifests.app import (
@@ -31,6 +34,7 @@ from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
 from envctl.model import Component, Environment
 
 WORKER = Component.WORKER.value
+BUILD_LABEL = "envctl/worker-build"  # which build a versioned worker object runs
 # The worker drains activities for WORKER_SHUTDOWN_GRACE_SECONDS (20 s) after SIGTERM.
 WORKER_GRACE_SECONDS = 30
 
@@ -55,6 +59,24 @@ def worker_container(
     )
 
 
+def build_label(build_id: str) -> str:
+    """A DNS-safe, stable short form of a build ID (the image's tag)."""
+    return hashlib.sha256(build_id.encode()).hexdigest()[:10]
+
+
+def build_name(build_id: str) -> str:
+    """The worker Deployment and HPA of one build."""
+    return f"{WORKER}-{build_label(build_id)}"
+
+
+def _for_build(item: Manifest, build: str) -> Manifest:
+    item["metadata"]["labels"][BUILD_LABEL] = build
+    if item["kind"] == "Deployment":
+        item["spec"]["selector"]["matchLabels"][BUILD_LABEL] = build
+        item["spec"]["template"]["metadata"]["labels"][BUILD_LABEL] = build
+    return item
+
+
 def worker_objects(env: Environment) -> list[Manifest]:
     """Production only: previews run the worker inside the Temporal pod."""
     scaling = env.config.production_scaling
@@ -68,25 +90,35 @@ def worker_objects(env: Environment) -> list[Manifest]:
         volumes=app_volumes(),
         grace_seconds=WORKER_GRACE_SECONDS,
     )
+    name, build = build_name(env.image_tag), build_label(env.image_tag)
     return [
         service_account(env, WORKER, Component.WORKER),
-        deployment(
-            env,
-            WORKER,
-            Component.WORKER,
-            template,
-            replicas=None,
-            strategy={
-                "type": "RollingUpdate",
-                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
-            },
-            annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+        _for_build(
+            deployment(
+                env,
+                name,
+                Component.WORKER,
+                template,
+                replicas=None,
+                strategy={
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+                },
+                annotations={
+                    **reload_annotations(env),
+                    **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV),
+                },
+            ),
+            build,
         ),
-        horizontal_autoscaler(
-            env,
-            WORKER,
-            Component.WORKER,
-            scaling.worker_min_replicas,
-            scaling.worker_max_replicas,
+        _for_build(
+            horizontal_autoscaler(
+                env,
+                name,
+                Component.WORKER,
+                scaling.worker_min_replicas,
+                scaling.worker_max_replicas,
+            ),
+            build,
         ),
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,33 +13,11 @@ from app.settings import Settings
 from app.temporal_client import connect_client
 from app.worker.schedules import scheduled_jobs
 from tests.support.accounts import new_email, signup
+from tests.support.schedules import trigger_and_wait
 from tests.support.smtp_sink import SmtpSink
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
-
-
-def trigger_and_wait(settings: Settings, schedule_id: str) -> Any:
-    """Run the schedule now and return the result of the workflow it started."""
-
-    async def recent_actions() -> int:
-        client = await connect_client(settings)
-        return len((await client.get_schedule_handle(schedule_id).describe()).info.recent_actions)
-
-    async def trigger() -> None:
-        client = await connect_client(settings)
-        await client.get_schedule_handle(schedule_id).trigger()
-
-    async def newest_result() -> Any:
-        client = await connect_client(settings)
-        actions = (await client.get_schedule_handle(schedule_id).describe()).info.recent_actions
-        workflow_id = actions[-1].action.workflow_id  # type: ignore[attr-defined]
-        return await client.get_workflow_handle(workflow_id).result()
-
-    before = asyncio.run(recent_actions())
-    asyncio.run(trigger())
-    wait_until(lambda: asyncio.run(recent_actions()) > before, 20, f"{schedule_id} to start")
-    return asyncio.run(newest_result())
 
 
 def test_schedules_use_intervals_from_settings(settings: Settings) -> None:

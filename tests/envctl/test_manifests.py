@@ -113,11 +113,36 @@ def test_app_settings_follow_the_runtime_contract(rendered: dict[str, list[Manif
     assert production["APP_ENV"] == "production" and "PR_NUMBER" not in production
 
 
+def worker_name(objects: list[Manifest]) -> str:
+    [name] = [
+        o["metadata"]["name"]
+        for o in objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"].startswith("python-worker")
+    ]
+    return str(name)
+
+
+def test_production_runs_one_versioned_worker_deployment_per_build(
+    rendered: dict[str, list[Manifest]],
+) -> None:
+    objects = rendered["production"]
+    worker = find(objects, "Deployment", worker_name(objects))
+    build = worker["metadata"]["labels"]["envctl/worker-build"]
+    assert worker["metadata"]["name"] == f"python-worker-{build}"
+    assert worker["spec"]["selector"]["matchLabels"]["envctl/worker-build"] == build
+    assert worker["spec"]["template"]["metadata"]["labels"]["envctl/worker-build"] == build
+    settings = env_vars(containers_by_name(worker)["python-worker"])
+    assert settings["WORKER_DEPLOYMENT_NAME"] == "python-worker"
+    assert settings["GIT_COMMIT"]  # the build ID it registers with
+    preview = containers_by_name(find(rendered["preview"], "Deployment", "temporal"))
+    assert "WORKER_DEPLOYMENT_NAME" not in env_vars(preview["python-worker"])  # one worker
+
+
 def test_production_scales_web_and_worker_and_protects_web(
     rendered: dict[str, list[Manifest]],
 ) -> None:
     objects = rendered["production"]
-    for name in ("web", "python-worker"):
+    for name in ("web", worker_name(objects)):
         hpa = find(objects, "HorizontalPodAutoscaler", name)
         assert hpa["spec"]["scaleTargetRef"]["name"] == name
         assert "replicas" not in find(objects, "Deployment", name)["spec"]  # the HPA owns it
@@ -160,8 +185,8 @@ def test_external_temporal_deploys_no_server_and_passes_tls_through(
     objects = rendered["production-external"]
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
     assert not {n for n in names if n[1].startswith("temporal")}
-    for name in ("web", "python-worker"):
-        container = containers_by_name(find(objects, "Deployment", name))[name]
+    for name, deployment_name in (("web", "web"), ("python-worker", worker_name(objects))):
+        container = containers_by_name(find(objects, "Deployment", deployment_name))[name]
         settings = env_vars(container)
         assert settings["TEMPORAL_SERVER_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
         assert settings["TEMPORAL_TLS"] == "true"

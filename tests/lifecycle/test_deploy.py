@@ -13,6 +13,7 @@ import pytest
 from envctl.config import load_config
 from envctl.deploy import DeployOptions, deploy, deployed_at
 from envctl.kubectl import Kubectl
+from envctl.manifests.worker import build_name
 from envctl.model import EnvironmentKind, build_environment
 from envctl.progress import PlainProgress
 from envctl.smoke import SmokeFailed, SmokeResult
@@ -83,7 +84,13 @@ def test_migrations_run_before_new_web_pods_take_traffic(lifecycle: Lifecycle) -
 
 def test_production_waits_for_the_schema_job_before_the_workloads(lifecycle: Lifecycle) -> None:
     code, out, err = lifecycle.run(
-        "deploy", "production", "--image", IMAGE, "--skip-smoke", ENVCTL_DATABASE_ADMIN_URL=""
+        "deploy",
+        "production",
+        "--image",
+        IMAGE,
+        "--skip-smoke",
+        "--skip-worker-versions",
+        ENVCTL_DATABASE_ADMIN_URL="",
     )
     assert code == 0, err
     calls = lifecycle.cluster.calls()
@@ -423,7 +430,29 @@ class RecordedSmoke:
         return SmokeResult()
 
 
-def _tools(lifecycle: Lifecycle, smoke: RecordedSmoke, lines: list[str]) -> Tools:
+class RecordedRollout:
+    """Stands in for the Temporal half of the worker rollout (proved on a real dev server in
+    tests/app/test_worker_versioning.py); records when and for which build it was called."""
+
+    def __init__(self, lines: list[str], fail: bool = False) -> None:
+        self.builds: list[str] = []
+        self.lines = lines
+        self.fail = fail
+
+    def __call__(self, env: Any, tools: Tools, within: float) -> str:
+        self.builds.append(env.image_tag)
+        self.lines.append("worker rollout")
+        if self.fail:
+            raise CommandFailed("worker versions: no worker of python-worker.x polled in 600s")
+        return f"python-worker.{env.image_tag} current"
+
+
+def _tools(
+    lifecycle: Lifecycle,
+    smoke: RecordedSmoke,
+    lines: list[str],
+    rollout: RecordedRollout | None = None,
+) -> Tools:
     import io
 
     return Tools(
@@ -432,6 +461,7 @@ def _tools(lifecycle: Lifecycle, smoke: RecordedSmoke, lines: list[str]) -> Tool
         echo=lines.append,
         progress=lambda: PlainProgress(io.StringIO()),
         smoke=smoke,
+        worker_rollout=rollout if rollout is not None else RecordedRollout(lines),
     )
 
 
@@ -498,3 +528,63 @@ def test_a_namespace_still_being_deleted_is_waited_for_then_deployed_afresh(
     assert "21 created, 0 changed, 0 unchanged, 0 pruned" in out
     # The Secret went with the namespace, so the kept database gets a new password.
     assert "database app_pr_51: password rotated" in out
+
+
+def test_production_makes_the_new_worker_build_current_after_its_rollout(
+    lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    lines: list[str] = []
+    rollout = RecordedRollout(lines)
+    report = deploy(
+        _env(lifecycle, EnvironmentKind.PRODUCTION, None),
+        DeployOptions(),
+        _tools(lifecycle, RecordedSmoke(), lines, rollout),
+    )
+    assert rollout.builds == ["3f2a9c1"]
+    assert ("worker versions", "python-worker.3f2a9c1 current") in report.rows
+    assert verbs(lifecycle.cluster.calls())[-1] == "rollout status"  # after the worker rolled out
+
+
+def test_a_failed_worker_version_switch_fails_the_deploy_before_the_smoke_test(
+    lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    smoke, lines = RecordedSmoke(), []
+    with pytest.raises(CommandFailed, match="worker versions: no worker of python-worker"):
+        deploy(
+            _env(lifecycle, EnvironmentKind.PRODUCTION, None),
+            DeployOptions(),
+            _tools(lifecycle, smoke, lines, RecordedRollout(lines, fail=True)),
+        )
+    assert smoke.calls == []
+
+
+def test_previews_switch_no_worker_version(
+    lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    lines: list[str] = []
+    rollout = RecordedRollout(lines)
+    deploy(
+        _env(lifecycle, EnvironmentKind.PREVIEW, 51),
+        DeployOptions(),
+        _tools(lifecycle, RecordedSmoke(), lines, rollout),
+    )
+    assert rollout.builds == []
+
+
+def test_a_new_production_build_keeps_the_old_worker_deployment_for_its_pinned_runs(
+    lifecycle: Lifecycle,
+) -> None:
+    """Apply prunes what is no longer rendered, except older worker builds: the versioned
+    rollout retires those once drained."""
+    for image in (IMAGE, NEXT_IMAGE):
+        code, _, err = lifecycle.run(
+            "deploy", "production", "--image", image, "--skip-smoke", "--skip-worker-versions"
+        )
+        assert code == 0, err
+    old, new = build_name(IMAGE.rpartition(":")[2]), build_name(NEXT_IMAGE.rpartition(":")[2])
+    assert lifecycle.cluster.get("Deployment", old, "production") is not None
+    assert lifecycle.cluster.get("Deployment", new, "production") is not None
+    assert lifecycle.cluster.get("HorizontalPodAutoscaler", old, "production") is not None

@@ -31,6 +31,8 @@ class TemporalDevServer:
     process: subprocess.Popen[bytes] | None = None
     # With a port, the server also serves its Web UI there (as `make run` does); else headless.
     ui_port: int | None = None
+    # `--dynamic-config-value KEY=VALUE` flags, e.g. to turn on Worker Deployment Versioning.
+    dynamic_config: dict[str, str] = field(default_factory=dict)
 
     @property
     def ui_url(self) -> str:
@@ -62,6 +64,11 @@ class TemporalDevServer:
                 str(self.root / "temporal.db"),
                 "--log-level",
                 "warn",
+                *(
+                    flag
+                    for key, value in self.dynamic_config.items()
+                    for flag in ("--dynamic-config-value", f"{key}={value}")
+                ),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,89 @@
+"""Worker Deployment Versioning: which deployment and build the worker registers as.
+
+With `WORKER_DEPLOYMENT_NAME` set (production) the worker polls as version
+`<name>.<GIT_COMMIT>`, and each workflow's declared behaviour applies: a PINNED run stays
+on the build that started it, an AUTO_UPGRADE run moves to the current build at its next
+workflow task. Unset (development, tests, previews: one worker each), it polls unversioned
+and does not send the declared behaviours, which the server refuses from such a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import (
+    WorkerDeploymentConfig,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
+    WorkflowRunner,
+)
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.workflow import Info, _Definition
+
+from app.settings import Settings
+
+
+def deployment_version(settings: Settings) -> WorkerDeploymentVersion | None:
+    if not settings.worker_deployment_name:
+        return None
+    return WorkerDeploymentVersion(settings.worker_deployment_name, settings.git_commit)
+
+
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    version = deployment_version(settings)
+    if version is None:
+        return None
+    # No default behaviour: a workflow that does not declare one fails the worker's start.
+    return WorkerDeploymentConfig(version=version, use_worker_versioning=True)
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    sandboxed = SandboxedWorkflowRunner()
+    return sandboxed if settings.worker_deployment_name else WithoutVersioningBehavior(sandboxed)
+
+
+def versioning_behavior(workflow_class: type) -> VersioningBehavior:
+    """The behaviour `@workflow.defn` declares (the SDK has no public getter)."""
+    declared = _Definition.must_from_class(workflow_class).versioning_behavior
+    return declared if declared is not None else VersioningBehavior.UNSPECIFIED
+
+
+class WithoutVersioningBehavior(WorkflowRunner):
+    """Runs workflows as `inner` does, but completes their tasks with no versioning behaviour."""
+
+    def __init__(self, inner: WorkflowRunner) -> None:
+        self.inner = inner
+
+    def prepare_workflow(self, defn: _Definition) -> None:
+        self.inner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _Unversioned(self.inner.create_instance(det))
+
+    def set_worker_level_failure_exception_types(
+        self, types: Sequence[type[BaseException]]
+    ) -> None:
+        self.inner.set_worker_level_failure_exception_types(types)
+
+
+class _Unversioned(WorkflowInstance):
+    def __init__(self, inner: WorkflowInstance) -> None:
+        self.inner = inner
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        completion = self.inner.activate(act)
+        if completion.HasField("successful"):
+            completion.successful.versioning_behavior = VersioningBehavior.UNSPECIFIED.value
+        return completion
+
+    def get_serialization_context(self, command_info):  # type: ignore[no-untyped-def]
+        return self.inner.get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info):  # type: ignore[no-untyped-def]
+        return self.inner.get_external_store_context(command_info)
+
+    def get_info(self) -> Info:
+        return self.inner.get_info()
