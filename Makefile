@@ -74,7 +74,7 @@ chromium: $(CHROMIUM)
 
 # Debian's podman and runc (crun refuses this machine's cgroups), debootstrap for the base images.
 PODMAN_PACKAGES := podman runc conmon containernetworking-plugins slirp4netns uidmap \
-	fuse-overlayfs iptables debootstrap
+	fuse-overlayfs iptables catatonit debootstrap
 podman:
 	@command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null \
 		|| { $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq && $(APT_INSTALL) $(PODMAN_PACKAGES); }

@@ -28,6 +28,9 @@ build_debian() {
     rm -rf "$root" && mkdir -p "$WORK"
     debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR"
     mkdir -p "$root$(dirname "$CA_BUNDLE")" && cp "$CA_BUNDLE" "$root$CA_BUNDLE"
+    # Also as local CAs, so a later ca-certificates install regenerates a bundle that keeps them.
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
     # Images are rebuilt, never upgraded in place: drop apt's lists and caches.
     rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
     tar -C "$root" --numeric-owner -c . | podman import "${CERT_ENV[@]}" \
