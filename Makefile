@@ -26,7 +26,7 @@ APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi podman base-images
+	frontend dev chromium openapi podman base-images image ui-image test-containers
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -39,6 +39,8 @@ help:
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 	@echo "make base-images - podman from Debian, then the local base images (debootstrap), cached"
+	@echo "make image       - the Dockerfile built by podman from the local bases: localhost/preview-stack:local"
+	@echo "make test-containers - the rendered preview pods under podman, then envctl smoke"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -83,6 +85,22 @@ podman:
 base-images: podman
 	$(SUDO) scripts/base_images.sh
 
+# The Dockerfile, built by podman from the local bases; a second run reuses every layer.
+IMAGE ?= localhost/preview-stack:local
+image: base-images
+	podman build --network host --layers --format docker \
+		--build-arg NODE_IMAGE=localhost/base-node:bookworm \
+		--build-arg PYTHON_IMAGE=localhost/base-python:bookworm \
+		-t $(IMAGE) .
+
+# temporal-ui from the Go module at the pinned version (scripts/temporal_ui_image.sh).
+ui-image: base-images
+	$(SUDO) scripts/temporal_ui_image.sh
+
+# The rendered preview pods under podman, then envctl smoke against them (tests/containers).
+test-containers: install image ui-image
+	CONTAINERS_REQUIRED=1 $(BIN)/pytest -m containers tests/containers $(PYTEST_ARGS)
+
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
 	cd frontend && npm run openapi:types
@@ -104,9 +122,9 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium
+test: install frontend chromium image ui-image
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
