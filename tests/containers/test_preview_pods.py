@@ -17,10 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.support.api import ApiClient
 from tests.support.podman import inspect, memory_cgroup, podman
 from tests.support.preview_pods import PreviewPods
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.containers
 ENVCTL = Path(sys.executable).parent / "envctl"
@@ -94,3 +97,25 @@ def test_envctl_smoke_passes_against_the_pods(preview: PreviewPods) -> None:
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke test passed" in result.stdout
+
+
+def test_the_temporal_ui_lists_the_echo_jobs_workflow(preview: PreviewPods) -> None:
+    ui = preview.pods["temporal"].host_port(8080)
+    api = ApiClient.sign_up(f"http://127.0.0.1:{preview.pods['web'].host_port(8080)}")
+    job = api.start_job("echo", {"message": "seen by the UI"})
+    assert api.job(job["id"], wait=30)["status"] == "succeeded"
+    api.close()
+
+    def listed() -> list[dict[str, object]]:
+        response = httpx.get(
+            f"http://127.0.0.1:{ui}/api/v1/namespaces/default/workflows",
+            params={"query": 'WorkflowType="echo"'},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        executions: list[dict[str, object]] = response.json().get("executions", [])
+        return executions
+
+    executions = wait_until(listed, 30, "the UI listing echo workflows")
+    assert all(e["type"] == {"name": "echo"} for e in executions)
+    print(f"Temporal UI lists {len(executions)} echo workflow(s)")
