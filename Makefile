@@ -26,7 +26,8 @@ APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi podman base-images image ui-image test-containers
+	frontend dev chromium openapi podman base-images image ui-image test-containers \
+	bench-containers
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -41,6 +42,7 @@ help:
 	@echo "make base-images - podman from Debian, then the local base images (debootstrap), cached"
 	@echo "make image       - the Dockerfile built by podman from the local bases: localhost/preview-stack:local"
 	@echo "make test-containers - the rendered preview pods under podman, then envctl smoke"
+	@echo "make bench-containers - boot time and cgroup memory of the preview pods; docs/benchmarks.md"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -133,6 +135,10 @@ test-fuzz: install
 	$(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 BENCH_ARGS ?=
+
+# Not part of `make test`: boot time and cgroup memory of the preview pods under podman.
+bench-containers: install image ui-image
+	$(PY) -m bench.containers
 
 # Not part of `make test`: several minutes of load on the whole machine.
 bench: install
