@@ -175,15 +175,25 @@ class Pod:
     def environment(self, container: Manifest) -> dict[str, str]:
         env: dict[str, str] = {}
         for source in container.get("envFrom", []):
-            env.update(self.ctx.secrets[source["secretRef"]["name"]])
+            env.update(self._secret(source["secretRef"]["name"]))
         for entry in container.get("env", []):
+            source = entry.get("valueFrom", {})
             if "value" in entry:
                 env[entry["name"]] = str(entry["value"])
-            elif entry["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace":
+            elif source.get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
                 env[entry["name"]] = self.ctx.namespace
+            elif "secretKeyRef" in source:
+                env[entry["name"]] = self._secret(source["secretKeyRef"]["name"])[
+                    source["secretKeyRef"]["key"]
+                ]
             else:
-                raise NotImplementedError(f"env {entry['name']}: {entry['valueFrom']}")
+                raise NotImplementedError(f"env {entry['name']}: {source}")
         return env
+
+    def _secret(self, name: str) -> Mapping[str, str]:
+        if name not in self.ctx.secrets:
+            raise LookupError(f"{self.name}: the test gives no values for Secret {name!r}")
+        return self.ctx.secrets[name]
 
     def run_arguments(self, container: Manifest) -> list[str]:
         pod_security = self.spec.get("securityContext", {})
