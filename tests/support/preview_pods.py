@@ -61,6 +61,9 @@ class PreviewPods:
     objects: list[Manifest]
     ctx: PodContext
     pods: dict[str, Pod] = field(default_factory=dict)
+    # Seconds after the pods were created: "<pod> init done", "<pod> started", "<pod> ready".
+    timings: dict[str, float] = field(default_factory=dict)
+    created: float = 0.0
 
     @classmethod
     def prepare(
@@ -104,13 +107,16 @@ class PreviewPods:
         """Create every pod and start its containers; the monotonic time the pods were created."""
         for pod in self.pods.values():
             pod.create(self.proxy_rules(pod))
-        created = time.monotonic()
+        created = self.created = time.monotonic()
         errors: list[BaseException] = []
 
         def boot(pod: Pod) -> None:
+            name = pod.deployment["metadata"]["name"]
             try:
                 pod.run_init_containers()
+                self.timings[f"{name} init done"] = time.monotonic() - created
                 pod.start_containers()
+                self.timings[f"{name} started"] = time.monotonic() - created
             except BaseException as error:  # reported by the caller's thread
                 errors.append(error)
 
@@ -169,6 +175,8 @@ class PreviewPods:
         def one(pod: Pod) -> None:
             try:
                 self.wait_ready(pod, timeout)
+                ready = time.monotonic() - self.created
+                self.timings[f"{pod.deployment['metadata']['name']} ready"] = ready
             except BaseException as error:
                 errors.append(error)
 
