@@ -1,6 +1,7 @@
 # One image for the web app, the worker, migrations and (in previews) temporal-server.
 # They differ only in their command: see docs/runtime-contract.md.
 # The bases are build args so tests can build from local images (make image, docs/containers.md).
+# checkov:skip=CKV_DOCKER_7: FROM takes these ARGs, whose defaults are pinned tags (tests/delivery checks them)
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
