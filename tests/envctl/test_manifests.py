@@ -11,8 +11,8 @@ from envctl.model import EnvironmentKind
 from envctl.render import build_objects
 from tests.envctl.conftest import IMAGE, environment, find, kinds
 
-PREVIEW_BUDGET_CPU_M = 500
-PREVIEW_BUDGET_MEMORY_MI = 1024
+PREVIEW_BUDGET_CPU_M = 200
+PREVIEW_BUDGET_MEMORY_MI = 512
 
 
 def containers_by_name(deployment: Manifest) -> dict[str, Manifest]:

@@ -49,11 +49,11 @@ def test_a_pod_counts_its_containers_or_its_largest_init_container() -> None:
     assert pod_request(spec) == Amount(500, 150)
 
 
-def test_a_preview_needs_275m_and_704mi() -> None:
+def test_a_preview_needs_200m_and_512mi() -> None:
     env = build_environment(EnvironmentKind.PREVIEW, 1, load_config(), image=IMAGE)
     pods = environment_pods(build_objects(env))
     assert sorted(name for name, _ in pods) == ["Deployment/temporal", "Deployment/web"]
-    assert sum((a for _, a in pods), Amount(0, 0)) == Amount(275, 704)
+    assert sum((a for _, a in pods), Amount(0, 0)) == Amount(200, 512)
 
 
 def node(

@@ -240,14 +240,14 @@ def test_an_environment_that_does_not_fit_says_how_much_is_missing(lifecycle: Li
     cluster = lifecycle.cluster
     cluster.node("node-a", cpu="1", memory="1Gi")
     cluster.node("node-b", cpu="8", memory="32Gi", unschedulable=True)  # cordoned
-    cluster.pod("other-team", "db-0", "node-a", cpu="800m", memory="512Mi")
+    cluster.pod("other-team", "db-0", "node-a", cpu="900m", memory="640Mi")
     cluster.pod("pr-40", "web-old", "node-a", cpu="100m", memory="256Mi")  # replaced by this deploy
     code, _out, err = lifecycle.run(*deploy_args(40))
     assert code == 1
     assert err.strip() == (
         "envctl deploy: the environment does not fit the cluster: not enough room: the "
-        "environment requests 275m CPU / 704Mi memory, the cluster has 200m CPU / 512Mi memory "
-        "free; missing 75m CPU / 192Mi memory"
+        "environment requests 200m CPU / 512Mi memory, the cluster has 100m CPU / 384Mi memory "
+        "free; missing 100m CPU / 128Mi memory"
     )
     assert not applies(cluster.calls())
     assert not lifecycle.role_exists("app_pr_40")
