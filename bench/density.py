@@ -23,6 +23,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import time
 import uuid
@@ -420,6 +421,7 @@ def main() -> int:
     finally:
         bouncer.destroy()
         server.destroy()
+        shutil.rmtree(root, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "density.json").write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results, args)
