@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ def podman(
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["podman", *args],
+        cwd=tempfile.gettempdir(),  # conmon writes a file named `oom` in its cwd after an OOM kill
         env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), **(env or {})},
         capture_output=True,
         text=True,
