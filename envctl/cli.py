@@ -21,6 +21,7 @@ import typer
 
 from app.temporal_address import RULE_DESCRIPTIONS
 from envctl.config import ConfigError, load_config
+from envctl.container_env import container_address, temporal_clients
 from envctl.deploy import DeployOptions, deploy
 from envctl.destroy import DestroyOptions, destroy
 from envctl.gc import gc as collect_garbage
@@ -235,16 +236,38 @@ def validate(
 def address(
     env_name: EnvArgument,
     pr: PrOption = None,
+    container: Annotated[
+        str,
+        typer.Option(
+            "--container", metavar="NAME", help="web, migrate or python-worker [default: web]."
+        ),
+    ] = "web",
+    setting: Annotated[
+        str | None,
+        typer.Option(
+            "--setting",
+            metavar="HOST:PORT",
+            help="TEMPORAL_SERVER_ADDRESS as the secret gives it "
+            "[default: TEMPORAL_SERVER_ADDRESS from envctl's own environment, else unset].",
+        ),
+    ] = None,
     config: ConfigOption = None,
     namespace_prefix: PrefixOption = None,
 ) -> None:
-    """Print the Temporal address the environment's app resolves, and the rule that gave it."""
+    """Print the Temporal address a container resolves, and the rule that gave it."""
     with user_errors():
         overrides = config_overrides(None, namespace_prefix, None, None, None)
         env = environment_from_flags(env_name, pr, config_path=config, overrides=overrides)
-    resolved = env.temporal_address
+        value = setting if setting is not None else os.environ.get("TEMPORAL_SERVER_ADDRESS")
+        objects = build_objects(env)
+        resolved = container_address(env, objects, container, value)
+        if resolved is None:
+            names = sorted({spec["name"] for spec in temporal_clients(env, objects)})
+            raise InputError("--container", f"one of {', '.join(names)}", container)
     typer.echo(resolved.address)
     typer.echo(f"rule: {resolved.rule.value} ({RULE_DESCRIPTIONS[resolved.rule]})")
+    shown = "unset" if value is None or not value.strip() else value.strip()
+    typer.echo(f"container: {container}; TEMPORAL_SERVER_ADDRESS from the secret: {shown}")
 
 
 def lifecycle_tools() -> Tools:

@@ -54,7 +54,8 @@ def test_the_temporal_pod_has_exactly_worker_server_and_ui(
         assert server["livenessProbe"]["grpc"] == {"port": 7233}
         assert ui["image"].startswith("docker.io/temporalio/ui:")
         assert env_vars(ui)["TEMPORAL_ADDRESS"] == "127.0.0.1:7233"
-        assert env_vars(worker)["TEMPORAL_SERVER_ADDRESS"] == "127.0.0.1:7233"
+        assert env_vars(worker)["TEMPORAL_FALLBACK_ADDRESS"] == "127.0.0.1:7233"
+        assert "TEMPORAL_SERVER_ADDRESS" not in env_vars(worker)  # would hide the secret's
         assert "envFrom" not in ui and "envFrom" not in server
 
 
@@ -163,8 +164,9 @@ def test_external_temporal_deploys_no_server_and_passes_tls_through(
     for name in ("web", "python-worker"):
         container = containers_by_name(find(objects, "Deployment", name))[name]
         settings = env_vars(container)
-        assert settings["TEMPORAL_SERVER_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
-        assert settings["TEMPORAL_TLS"] == "true"
+        assert settings["TEMPORAL_FALLBACK_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
+        assert settings["TEMPORAL_FALLBACK_TLS"] == "true"
+        assert "TEMPORAL_SERVER_ADDRESS" not in settings and "TEMPORAL_TLS" not in settings
         assert "TEMPORAL_API_KEY" not in settings  # a secret: it comes from app-secrets
     egress = find(objects, "NetworkPolicy", "web-egress")["spec"]["egress"]
     assert any(rule["ports"] == [{"port": 7233, "protocol": "TCP"}] for rule in egress)
