@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from envctl.config_auth import ACCEPTED_UI_RISKS, IngressAuth, OidcAuth
 from envctl.inputs import (
     InputError,
     require_cidr,
@@ -145,17 +146,49 @@ class EnvironmentSettings(_Strict):
     """What differs between preview, permanent preview and production, besides names."""
 
     doppler_config: str
+    # Secrets for Temporal's own containers (never given to the app): its own Doppler config.
+    temporal_doppler_config: str = ""
     database_cidr: str
     database_port: Port = 5432
     web_workers: PositiveInt
     web_threads: PositiveInt
     db_pool_size: PositiveInt
-    temporal_ui_write_actions: bool
+    temporal_ui_write_actions: bool  # honoured only behind authentication
+    temporal_ui_oidc: OidcAuth | None = None
+    temporal_ui_ingress_auth: IngressAuth | None = None
+    temporal_ui_accepted_risk: str = ""
 
     @field_validator("doppler_config")
     @classmethod
     def _doppler_config(cls, value: str) -> str:
         return require_sql_identifier(value, "doppler_config")
+
+    @field_validator("temporal_doppler_config")
+    @classmethod
+    def _temporal_doppler_config(cls, value: str) -> str:
+        return value and require_sql_identifier(value, "temporal_doppler_config")
+
+    @field_validator("temporal_ui_accepted_risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        if value and value not in ACCEPTED_UI_RISKS:
+            raise ValueError(f"must be empty or one of: {', '.join(sorted(ACCEPTED_UI_RISKS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _temporal_secrets_apart(self) -> EnvironmentSettings:
+        if self.temporal_ui_oidc and not self.temporal_doppler_config:
+            raise ValueError(
+                "temporal_ui_oidc needs temporal_doppler_config: the Doppler config holding "
+                "TEMPORAL_AUTH_CLIENT_SECRET, apart from the app's"
+            )
+        if self.temporal_doppler_config == self.doppler_config:
+            raise ValueError("temporal_doppler_config must differ from doppler_config")
+        return self
+
+    @property
+    def temporal_ui_authenticated(self) -> bool:
+        return self.temporal_ui_oidc is not None or self.temporal_ui_ingress_auth is not None
 
     @field_validator("database_cidr")
     @classmethod
@@ -228,6 +261,17 @@ class Environments(_Strict):
     preview: EnvironmentSettings
     permanent_preview: EnvironmentSettings
     production: EnvironmentSettings
+
+    @field_validator("production")
+    @classmethod
+    def _production_ui_is_authenticated(cls, value: EnvironmentSettings) -> EnvironmentSettings:
+        if not value.temporal_ui_authenticated and not value.temporal_ui_accepted_risk:
+            raise ValueError(
+                "the production Temporal UI needs temporal_ui_oidc or temporal_ui_ingress_auth, "
+                "or temporal_ui_accepted_risk = one of: "
+                + ", ".join(f"{name} ({why})" for name, why in sorted(ACCEPTED_UI_RISKS.items()))
+            )
+        return value
 
 
 class Config(_Strict):

@@ -41,7 +41,12 @@ from envctl.ownership import foreign_namespace_problem
 from envctl.render import build_objects
 from envctl.report import Report
 from envctl.rollout import Deadline, RolloutFailed, explain, wait_for_deployments, wait_for_jobs
-from envctl.secret_values import doppler_token, read_database_url, with_secret_values
+from envctl.secret_values import (
+    doppler_token,
+    read_database_url,
+    temporal_doppler_token,
+    with_secret_values,
+)
 from envctl.smoke import SmokeFailed
 from envctl.tools import CommandFailed, Timings, Tools, require_access
 
@@ -305,6 +310,7 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
     # Inputs from the environment first: a missing secret is bad input (exit 2, one line).
     github = GitHub.from_environment(tools.environ)
     token = doppler_token(tools.environ, env)
+    temporal_token = temporal_doppler_token(tools.environ, env, build_objects(env))
     target = admin_target(tools.environ, env) if provisions_database(env) else None
     tools.echo(
         f"envctl deploy {env.kind.value}" + (f" --pr {env.pr_number}" if env.pr_number else "")
@@ -329,7 +335,11 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
         tools.echo(f"  connection limit {plan.budget.explain()}")
 
     filled = with_secret_values(
-        env, plan.objects, database_url=provisioned.url if provisioned else None, token=token
+        env,
+        plan.objects,
+        database_url=provisioned.url if provisioned else None,
+        token=token,
+        temporal_token=temporal_token,
     )
     result = apply_and_wait(plan, filled, tools, deadline, timings)
     if options.smoke:

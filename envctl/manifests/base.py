@@ -236,9 +236,15 @@ def service_port(name: str, number: int, target: str) -> Manifest:
 
 
 def ingress(
-    env: Environment, name: str, component: Component, host: str, service_name: str
+    env: Environment,
+    name: str,
+    component: Component,
+    host: str,
+    service_name: str,
+    *,
+    annotations: dict[str, str] | None = None,
 ) -> Manifest:
-    annotations: dict[str, str] = {}
+    annotations = dict(annotations or {})
     if env.config.tls_issuer:
         annotations["cert-manager.io/cluster-issuer"] = env.config.tls_issuer
     return {

@@ -160,7 +160,7 @@ def test_validate_runs_every_check_including_checkov() -> None:
     checkov_line = next(line for line in out.splitlines() if "checkov" in line)
     assert checkov_line.startswith("ok    checkov 3.3.30")
     assert "Failed checks: 0," in checkov_line
-    assert out.splitlines()[-1] == "all 15 checks passed"
+    assert out.splitlines()[-1] == "all 16 checks passed"
 
 
 def test_checkov_that_cannot_run_is_a_failed_check(monkeypatch: pytest.MonkeyPatch) -> None:

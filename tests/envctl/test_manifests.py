@@ -135,7 +135,8 @@ def test_production_ui_has_write_actions_disabled(rendered: dict[str, list[Manif
     preview_ui = containers_by_name(find(rendered["preview"], "Deployment", "temporal"))[
         "temporal-ui"
     ]
-    assert env_vars(preview_ui)["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "false"
+    # the committed config gives previews no UI auth, so no writes (test_temporal_ui_auth.py)
+    assert env_vars(preview_ui)["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
 
 
 def test_production_schema_job_runs_before_the_server(rendered: dict[str, list[Manifest]]) -> None:
