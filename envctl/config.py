@@ -316,6 +316,17 @@ class Config(_Strict):
         return value and require_dns_subdomain(value, "tls_issuer")
 
     @model_validator(mode="after")
+    def _temporal_database_secret_apart(self) -> Config:
+        production = self.environments.production
+        if self.production_temporal.mode == "postgres" and not production.temporal_doppler_config:
+            raise ValueError(
+                "production_temporal.mode 'postgres' needs "
+                "environments.production.temporal_doppler_config (the Doppler config with "
+                "TEMPORAL_DB_PASSWORD, apart from the app's)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _default_image_is_pinned(self) -> Config:
         require_image_ref(f"{self.image_repository}:{self.default_image_tag}", "default_image_tag")
         return self

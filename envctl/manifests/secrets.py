@@ -5,7 +5,8 @@
 - `app-database`: DATABASE_URL for this environment's own database role; deploy creates the
   role and writes the value (envctl/secret_values.py). Listed last in `envFrom`, so it wins.
 - `temporal-db`: only TEMPORAL_DB_PASSWORD, for the production Temporal server and schema job,
-  so the third-party images never see the app's secrets.
+  from `temporal_doppler_config`: `app-secrets` copies its whole config, so the password lives
+  in another one, and the third-party images never see the app's secrets.
 - `temporal-ui-auth`: only TEMPORAL_AUTH_CLIENT_SECRET, the Temporal UI's OIDC client secret,
   from the environment's `temporal_doppler_config` (its own service token), so no app
   container ever receives it.
@@ -72,7 +73,7 @@ def secret_objects(env: Environment) -> list[Manifest]:
     ]
     if env.temporal_mode == "postgres":
         objects.append(
-            _doppler_secret(env, TEMPORAL_DB_SECRET, [TEMPORAL_DB_PASSWORD_KEY])
+            _doppler_secret(env, TEMPORAL_DB_SECRET, [TEMPORAL_DB_PASSWORD_KEY], temporal=True)
             if doppler
             else _empty_secret(env, TEMPORAL_DB_SECRET, "envctl deploy (plain secrets mode)")
         )

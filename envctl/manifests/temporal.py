@@ -270,7 +270,11 @@ def production_server_objects(env: Environment) -> list[Manifest]:
             template,
             replicas=env.config.production_temporal.replicas,
             strategy=ROLLING,
-            annotations=checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+            # the operator restarts it when TEMPORAL_DB_PASSWORD changes in Doppler
+            annotations={
+                **reload_annotations(env),
+                **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+            },
         ),
         _server_service(env, component),
     ]
