@@ -102,10 +102,14 @@ def http_probe(path: str, port: str, *, period: int = 10, failures: int = 3) -> 
     }
 
 
+# The frontend's own health name: SERVING only once the WorkflowService answers.
+WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+
+
 def grpc_probe(port: int, *, period: int = 10, failures: int = 3) -> Manifest:
     """Kubernetes' native gRPC health probe (grpc.health.v1), which Temporal's frontend serves."""
     return {
-        "grpc": {"port": port},
+        "grpc": {"port": port, "service": WORKFLOW_SERVICE},
         "periodSeconds": period,
         "timeoutSeconds": 2,
         "failureThreshold": failures,

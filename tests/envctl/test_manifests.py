@@ -51,7 +51,10 @@ def test_the_temporal_pod_has_exactly_worker_server_and_ui(
         assert server["command"][server["command"].index("--ip") + 1] == "0.0.0.0"  # noqa: S104
         db_file = server["command"][server["command"].index("--db-filename") + 1]
         assert any(db_file.startswith(m["mountPath"]) for m in server["volumeMounts"])
-        assert server["livenessProbe"]["grpc"] == {"port": 7233}
+        assert server["livenessProbe"]["grpc"] == {
+            "port": 7233,
+            "service": "temporal.api.workflowservice.v1.WorkflowService",
+        }
         assert ui["image"].startswith("docker.io/temporalio/ui:")
         assert env_vars(ui)["TEMPORAL_ADDRESS"] == "127.0.0.1:7233"
         assert env_vars(worker)["TEMPORAL_FALLBACK_ADDRESS"] == "127.0.0.1:7233"
