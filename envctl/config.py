@@ -257,6 +257,18 @@ class ProductionTemporal(_Strict):
         return self
 
 
+class PreviewTemporal(_Strict):
+    """The dev server's SQLite file of both preview kinds, on a PersistentVolumeClaim."""
+
+    storage_class: str
+    storage_mi: PositiveInt = 1024
+
+    @field_validator("storage_class")
+    @classmethod
+    def _class(cls, value: str) -> str:
+        return require_dns_subdomain(value, "preview_temporal.storage_class")
+
+
 class Environments(_Strict):
     preview: EnvironmentSettings
     permanent_preview: EnvironmentSettings
@@ -288,6 +300,7 @@ class Config(_Strict):
     environments: Environments
     production_scaling: ProductionScaling
     production_temporal: ProductionTemporal
+    preview_temporal: PreviewTemporal
     resources: Resources
 
     @field_validator("domain")

@@ -46,6 +46,7 @@ from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
 from envctl.model import LABEL_PREFIX, Component, Environment
 
 DEV_SERVER_DATA = "/var/lib/temporal"
+DATA_CLAIM = "temporal-data"
 DEV_SERVER_COMMAND = [
     "temporal", "server", "start-dev",
     "--ip", "0.0.0.0",  # noqa: S104  (reached through its ClusterIP Service; NetworkPolicy guards it)
@@ -96,13 +97,28 @@ def dev_server_container(env: Environment) -> Manifest:
             "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
             "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
         },
-        mounts=[mount("temporal-data", DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
+        mounts=[mount(DATA_CLAIM, DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
     )
 
 
 def _server_service(env: Environment, selected: Component) -> Manifest:
     ports = [service_port("grpc", TEMPORAL_FRONTEND_PORT, "grpc")]
     return service(env, TEMPORAL_SERVICE_NAME, selected, ports)
+
+
+def data_claim(env: Environment) -> Manifest:
+    """The dev server's state: it outlives every pod, and goes with the namespace."""
+    storage = env.config.preview_temporal
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata(env, DATA_CLAIM, component=Component.TEMPORAL_POD),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage.storage_class,
+            "resources": {"requests": {"storage": f"{storage.storage_mi}Mi"}},
+        },
+    }
 
 
 def preview_temporal_objects(env: Environment) -> list[Manifest]:
@@ -120,7 +136,7 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
         ],
         volumes=[
             *app_volumes("worker-"),
-            empty_dir("temporal-data", 1024),
+            {"name": DATA_CLAIM, "persistentVolumeClaim": {"claimName": DATA_CLAIM}},
             empty_dir("server-tmp"),
             empty_dir("ui-tmp"),
         ],
@@ -128,7 +144,9 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
     )
     return [
         service_account(env, pod.value, pod),
-        # Recreate: one dev server per environment; two pods would be two empty servers.
+        data_claim(env),
+        # Recreate: one dev server, one ReadWriteOnce claim; the old pod lets go before the new
+        # one starts on the same SQLite file.
         deployment(
             env,
             pod.value,
