@@ -134,6 +134,7 @@ def environment_from_flags(
     deployed_at: str | None = None,
     config_path: Path | None = None,
     overrides: dict[str, Any] | None = None,
+    commit: str | None = None,
 ) -> Environment:
     """Check every flag, then load the config; nothing renders before this succeeds."""
     kind = parse_kind(env_name)
@@ -142,7 +143,7 @@ def environment_from_flags(
         require_image_ref(image, "--image")
     when = parse_deployed_at(deployed_at) if deployed_at is not None else None
     config = load_config(config_path, overrides)
-    return build_environment(kind, pr_number, config, image=image, deployed_at=when)
+    return build_environment(kind, pr_number, config, image=image, deployed_at=when, commit=commit)
 
 
 @app.command()
@@ -358,7 +359,12 @@ def deploy_command(
             domain, namespace_prefix, ingress_class, tls_issuer, secrets_mode
         )
         env = environment_from_flags(
-            env_name, pr, image=image, config_path=config, overrides=overrides
+            env_name,
+            pr,
+            image=image,
+            config_path=config,
+            overrides=overrides,
+            commit=options.commit,
         )
         report = deploy(env, options, lifecycle_tools())
         publish(report, os.environ, typer.echo)

@@ -32,7 +32,7 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
         settings.append(env_value("PR_NUMBER", str(env.pr_number)))
     settings += [
         env_field("APP_NAMESPACE", "metadata.namespace"),
-        env_value("GIT_COMMIT", env.image_tag),
+        env_value("GIT_COMMIT", env.git_commit),
         env_value("PUBLIC_URL", env.app_url),
         env_value("TEMPORAL_UI_URL", env.temporal_ui_url),
         env_value("DATA_DIR", DATA_DIR),
