@@ -9,6 +9,7 @@ wrong (and, for a rollout, the pods' events and logs) and exit code 1.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from envctl.inputs import (
 from envctl.kubectl import Kubectl
 from envctl.listing import environment_rows, table
 from envctl.model import Environment, build_environment, parse_deployed_at, parse_kind
+from envctl.preview_policy import decide
 from envctl.progress import progress_for
 from envctl.render import build_objects, to_yaml, write_files
 from envctl.report import SUMMARY_ENV, publish
@@ -471,6 +473,32 @@ def smoke_command(
         except SmokeFailed as error:
             raise CommandFailed(str(error)) from None
         typer.echo(f"smoke test passed: {len(result.checks)} checks in {result.seconds:.1f}s")
+
+
+@app.command(name="preview-decision")
+def preview_decision_command(
+    event: Annotated[
+        Path,
+        typer.Option("--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH)."),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Print deploy, destroy or skip for this pull-request event, and why; with GITHUB_OUTPUT
+    set, write `action=...` there for the next jobs."""
+    with user_errors():
+        try:
+            body = json.loads(event.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raise InputError("--event", "a GitHub event JSON file", str(event)) from None
+        if not isinstance(body, dict):
+            raise InputError("--event", "a GitHub event JSON file (an object)", str(event))
+        rules = load_config(config).previews
+    decision = decide(os.environ.get("GITHUB_EVENT_NAME", "pull_request"), body, rules)
+    typer.echo(f"{decision.action}: {decision.reason}")
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            handle.write(f"action={decision.action}\n")
 
 
 @app.command(name="comment")

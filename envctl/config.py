@@ -257,6 +257,15 @@ class ProductionTemporal(_Strict):
         return self
 
 
+class PreviewSelection(_Strict):
+    """Which pull requests get a preview (envctl/preview_policy.py)."""
+
+    mode: Literal["all", "opt-in"] = "all"
+    opt_out_label: str = "no-preview"
+    opt_in_label: str = "preview"
+    skip_authors: list[str] = ["dependabot[bot]", "renovate[bot]"]
+
+
 class PreviewTemporal(_Strict):
     """The dev server's SQLite file of both preview kinds, on a PersistentVolumeClaim."""
 
@@ -301,6 +310,7 @@ class Config(_Strict):
     production_scaling: ProductionScaling
     production_temporal: ProductionTemporal
     preview_temporal: PreviewTemporal
+    previews: PreviewSelection = PreviewSelection()
     resources: Resources
 
     @field_validator("domain")
