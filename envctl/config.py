@@ -257,6 +257,23 @@ class ProductionTemporal(_Strict):
         return self
 
 
+class Registry(_Strict):
+    """A private registry: pods pull with `pull_secret`, which deploy creates from a token."""
+
+    pull_secret: str = ""  # empty: the image package is public, pods pull anonymously
+    server: str = "ghcr.io"
+
+    @field_validator("pull_secret")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        return value and require_dns_subdomain(value, "registry.pull_secret")
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str) -> str:
+        return require_dns_subdomain(value, "registry.server")
+
+
 class PreviewSelection(_Strict):
     """Which pull requests get a preview (envctl/preview_policy.py)."""
 
@@ -311,6 +328,7 @@ class Config(_Strict):
     production_temporal: ProductionTemporal
     preview_temporal: PreviewTemporal
     previews: PreviewSelection = PreviewSelection()
+    registry: Registry = Registry()
     resources: Resources
 
     @field_validator("domain")

@@ -44,6 +44,7 @@ from envctl.rollout import Deadline, RolloutFailed, explain, wait_for_deployment
 from envctl.secret_values import (
     doppler_token,
     read_database_url,
+    registry_credentials,
     temporal_doppler_token,
     with_secret_values,
 )
@@ -311,6 +312,7 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
     github = GitHub.from_environment(tools.environ)
     token = doppler_token(tools.environ, env)
     temporal_token = temporal_doppler_token(tools.environ, env, build_objects(env))
+    registry = registry_credentials(tools.environ, env)
     target = admin_target(tools.environ, env) if provisions_database(env) else None
     tools.echo(
         f"envctl deploy {env.kind.value}" + (f" --pr {env.pr_number}" if env.pr_number else "")
@@ -340,6 +342,7 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
         database_url=provisioned.url if provisioned else None,
         token=token,
         temporal_token=temporal_token,
+        registry_credentials=registry,
     )
     result = apply_and_wait(plan, filled, tools, deadline, timings)
     if options.smoke:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 from collections.abc import Mapping
 
 from envctl.inputs import InputError
@@ -30,6 +31,8 @@ from envctl.model import LABEL_PREFIX, Environment
 
 DOPPLER_TOKEN_ENV = "ENVCTL_DOPPLER_TOKEN"  # noqa: S105  (a variable's name)
 DOPPLER_TEMPORAL_TOKEN_ENV = "ENVCTL_DOPPLER_TEMPORAL_TOKEN"  # noqa: S105  (a variable's name)
+REGISTRY_USER_ENV = "ENVCTL_REGISTRY_USER"
+REGISTRY_TOKEN_ENV = "ENVCTL_REGISTRY_TOKEN"  # noqa: S105  (a variable's name)
 DOPPLER_TOKEN_KEY = "serviceToken"  # noqa: S105  (the key the Doppler operator reads)
 DATABASE_URL_KEY = "DATABASE_URL"
 CHECKSUM_ANNOTATION = LABEL_PREFIX + "database-url-sha256"
@@ -77,6 +80,38 @@ def temporal_doppler_token(
     return token
 
 
+def registry_credentials(environ: Mapping[str, str], env: Environment) -> tuple[str, str] | None:
+    """(user, token) for `[registry] pull_secret`; None when the package is public."""
+    if not env.config.registry.pull_secret:
+        return None
+    user = environ.get(REGISTRY_USER_ENV, "").strip()
+    token = environ.get(REGISTRY_TOKEN_ENV, "").strip()
+    for name, value in ((REGISTRY_USER_ENV, user), (REGISTRY_TOKEN_ENV, token)):
+        if not value or any(ch.isspace() for ch in value):
+            raise InputError(
+                name,
+                f"a registry login for {env.config.registry.server} (read-only token), because "
+                f"[registry] pull_secret is '{env.config.registry.pull_secret}'",
+                None if not value else "(a value with whitespace; not shown)",
+            )
+    return user, token
+
+
+def pull_secret(env: Environment, user: str, token: str) -> Manifest:
+    server = env.config.registry.server
+    auth = _b64(f"{user}:{token}")
+    document = json.dumps({"auths": {server: {"auth": auth}}}, sort_keys=True)
+    meta = metadata(env, env.config.registry.pull_secret)
+    meta["annotations"] = {LABEL_PREFIX + "values-from": REGISTRY_TOKEN_ENV}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta,
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": _b64(document)},
+    }
+
+
 def _b64(value: str) -> str:
     return base64.b64encode(value.encode()).decode("ascii")
 
@@ -122,6 +157,7 @@ def with_secret_values(
     database_url: str | None,
     token: str | None,
     temporal_token: str | None = None,
+    registry_credentials: tuple[str, str] | None = None,
 ) -> list[Manifest]:
     """The rendered objects, with the values filled in; the rendered list is not modified."""
     filled: list[Manifest] = []
@@ -138,6 +174,8 @@ def with_secret_values(
         filled.append(item)
         if token is not None and kind == "Secret" and name == DATABASE_SECRET:
             filled.append(doppler_token_secret(env, token))
+        if registry_credentials is not None and kind == "Secret" and name == DATABASE_SECRET:
+            filled.append(pull_secret(env, *registry_credentials))
         if temporal_token is not None and kind == "Secret" and name == DATABASE_SECRET:
             filled.append(
                 doppler_token_secret(

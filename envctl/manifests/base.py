@@ -182,6 +182,8 @@ def pod_template(
         "securityContext": pod_security_context(),
         "terminationGracePeriodSeconds": grace_seconds,
     }
+    if env.config.registry.pull_secret:
+        spec["imagePullSecrets"] = [{"name": env.config.registry.pull_secret}]
     if restart_policy:
         spec["restartPolicy"] = restart_policy
     if init_containers:

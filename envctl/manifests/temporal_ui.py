@@ -63,7 +63,6 @@ def ui_container(env: Environment, size: ContainerResources, address: str) -> Ma
             env_value(
                 "TEMPORAL_DISABLE_WRITE_ACTIONS", "false" if ui_write_actions(env) else "true"
             ),
-            env_value("TEMPORAL_NOTIFY_ON_NEW_VERSION", "false"),
             *_oidc_env(env),
         ],
         ports=[port("http", UI_PORT)],
