@@ -157,6 +157,15 @@ class EnvironmentSettings(_Strict):
     temporal_ui_oidc: OidcAuth | None = None
     temporal_ui_ingress_auth: IngressAuth | None = None
     temporal_ui_accepted_risk: str = ""
+    # Optional protection of the app host: external auth, or basic auth from a Secret (its
+    # `auth` key, htpasswd lines) that an operator creates in the namespace; never rendered.
+    app_ingress_auth: IngressAuth | None = None
+    app_basic_auth_secret: str = ""
+
+    @field_validator("app_basic_auth_secret")
+    @classmethod
+    def _basic_secret(cls, value: str) -> str:
+        return value and require_dns_subdomain(value, "app_basic_auth_secret")
 
     @field_validator("doppler_config")
     @classmethod
