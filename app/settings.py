@@ -15,7 +15,13 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.temporal_address import EnvKind, ResolvedAddress, is_dns_label, resolve_temporal_address
+from app.temporal_address import (
+    AddressRule,
+    EnvKind,
+    ResolvedAddress,
+    is_dns_label,
+    resolve_temporal_address,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER_KINDS = (EnvKind.PREVIEW, EnvKind.PRODUCTION)
@@ -54,6 +60,9 @@ class Settings(BaseSettings):
     database_listen_url: str | None = None
 
     temporal_server_address: str | None = None
+    # Rendered by envctl; read only while TEMPORAL_SERVER_ADDRESS is unset.
+    temporal_fallback_address: str | None = None
+    temporal_fallback_tls: bool = False
     temporal_namespace: str = "default"
     temporal_task_queue: str = "app-jobs"
     temporal_tls: bool = False
@@ -151,7 +160,10 @@ class Settings(BaseSettings):
     @field_validator("temporal_api_key")
     @classmethod
     def _api_key_needs_tls(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if value is not None and info.data.get("temporal_tls") is False:
+        tls = info.data.get("temporal_tls") is True
+        if not (info.data.get("temporal_server_address") or "").strip():
+            tls = tls or info.data.get("temporal_fallback_tls") is True
+        if value is not None and not tls:
             raise ValueError("needs TEMPORAL_TLS=true")
         return value
 
@@ -162,7 +174,15 @@ class Settings(BaseSettings):
             kind=self.app_env,
             pr_number=self.pr_number,
             namespace=self.app_namespace,
+            fallback=self.temporal_fallback_address,
         )
+
+    @property
+    def temporal_uses_tls(self) -> bool:
+        """TLS follows the address: the fallback's own flag goes with the fallback address."""
+        if self.temporal_address.rule is AddressRule.FALLBACK:
+            return self.temporal_fallback_tls or self.temporal_tls
+        return self.temporal_tls
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -28,6 +28,7 @@ class EnvKind(StrEnum):
 
 class AddressRule(StrEnum):
     SETTING = "setting"
+    FALLBACK = "fallback"
     PREVIEW = "preview-pr"
     ENVIRONMENT = "environment-namespace"
     LOCAL = "local"
@@ -35,6 +36,8 @@ class AddressRule(StrEnum):
 
 RULE_DESCRIPTIONS = {
     AddressRule.SETTING: "TEMPORAL_SERVER_ADDRESS is set",
+    AddressRule.FALLBACK: "TEMPORAL_SERVER_ADDRESS unset: TEMPORAL_FALLBACK_ADDRESS, rendered by "
+    "envctl for this container",
     AddressRule.PREVIEW: "preview of a pull request: its own namespace",
     AddressRule.ENVIRONMENT: "permanent preview or production: the environment's namespace",
     AddressRule.LOCAL: "development or test: the local dev server",
@@ -76,10 +79,18 @@ def resolve_temporal_address(
     kind: EnvKind,
     pr_number: int | None = None,
     namespace: str | None = None,
+    fallback: str | None = None,
 ) -> ResolvedAddress:
-    """Apply the four rules in order; `namespace` is the environment's own, when known."""
+    """Apply the rules in order; `namespace` is the environment's own, when known.
+
+    `fallback` (TEMPORAL_FALLBACK_ADDRESS) is what a manifest may set instead of the setting
+    itself: a container's explicit `env` beats the secret's `envFrom`, so a manifest that set
+    TEMPORAL_SERVER_ADDRESS would hide the secret's value.
+    """
     if setting is not None and setting.strip():
         return ResolvedAddress(setting.strip(), AddressRule.SETTING)
+    if fallback is not None and fallback.strip():
+        return ResolvedAddress(fallback.strip(), AddressRule.FALLBACK)
     if kind is EnvKind.PREVIEW and pr_number is not None:
         own = namespace or preview_namespace(pr_number)
         return ResolvedAddress(in_cluster_address(own), AddressRule.PREVIEW)

@@ -42,7 +42,7 @@ async def connect_client(settings: Settings, runtime: Runtime | None = None) -> 
         settings.temporal_address.address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
-        tls=settings.temporal_tls,
+        tls=settings.temporal_uses_tls,
         api_key=(
             settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
         ),

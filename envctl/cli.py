@@ -9,6 +9,7 @@ wrong (and, for a rollout, the pods' events and logs) and exit code 1.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ import typer
 
 from app.temporal_address import RULE_DESCRIPTIONS
 from envctl.config import ConfigError, load_config
+from envctl.container_env import container_address, temporal_clients
 from envctl.deploy import DeployOptions, deploy
 from envctl.destroy import DestroyOptions, destroy
 from envctl.gc import gc as collect_garbage
@@ -43,6 +45,7 @@ from envctl.kubectl import Kubectl
 from envctl.listing import environment_rows, table
 from envctl.model import Environment, build_environment, parse_deployed_at, parse_kind
 from envctl.pooler_cli import pooler_app
+from envctl.preview_policy import decide
 from envctl.progress import progress_for
 from envctl.render import build_objects, to_yaml, write_files
 from envctl.report import SUMMARY_ENV, publish
@@ -139,6 +142,7 @@ def environment_from_flags(
     deployed_at: str | None = None,
     config_path: Path | None = None,
     overrides: dict[str, Any] | None = None,
+    commit: str | None = None,
 ) -> Environment:
     """Check every flag, then load the config; nothing renders before this succeeds."""
     kind = parse_kind(env_name)
@@ -147,7 +151,7 @@ def environment_from_flags(
         require_image_ref(image, "--image")
     when = parse_deployed_at(deployed_at) if deployed_at is not None else None
     config = load_config(config_path, overrides)
-    return build_environment(kind, pr_number, config, image=image, deployed_at=when)
+    return build_environment(kind, pr_number, config, image=image, deployed_at=when, commit=commit)
 
 
 @app.command()
@@ -241,16 +245,38 @@ def validate(
 def address(
     env_name: EnvArgument,
     pr: PrOption = None,
+    container: Annotated[
+        str,
+        typer.Option(
+            "--container", metavar="NAME", help="web, migrate or python-worker [default: web]."
+        ),
+    ] = "web",
+    setting: Annotated[
+        str | None,
+        typer.Option(
+            "--setting",
+            metavar="HOST:PORT",
+            help="TEMPORAL_SERVER_ADDRESS as the secret gives it "
+            "[default: TEMPORAL_SERVER_ADDRESS from envctl's own environment, else unset].",
+        ),
+    ] = None,
     config: ConfigOption = None,
     namespace_prefix: PrefixOption = None,
 ) -> None:
-    """Print the Temporal address the environment's app resolves, and the rule that gave it."""
+    """Print the Temporal address a container resolves, and the rule that gave it."""
     with user_errors():
         overrides = config_overrides(None, namespace_prefix, None, None, None)
         env = environment_from_flags(env_name, pr, config_path=config, overrides=overrides)
-    resolved = env.temporal_address
+        value = setting if setting is not None else os.environ.get("TEMPORAL_SERVER_ADDRESS")
+        objects = build_objects(env)
+        resolved = container_address(env, objects, container, value)
+        if resolved is None:
+            names = sorted({spec["name"] for spec in temporal_clients(env, objects)})
+            raise InputError("--container", f"one of {', '.join(names)}", container)
     typer.echo(resolved.address)
     typer.echo(f"rule: {resolved.rule.value} ({RULE_DESCRIPTIONS[resolved.rule]})")
+    shown = "unset" if value is None or not value.strip() else value.strip()
+    typer.echo(f"container: {container}; TEMPORAL_SERVER_ADDRESS from the secret: {shown}")
 
 
 def lifecycle_tools() -> Tools:
@@ -350,7 +376,12 @@ def deploy_command(
             domain, namespace_prefix, ingress_class, tls_issuer, secrets_mode
         )
         env = environment_from_flags(
-            env_name, pr, image=image, config_path=config, overrides=overrides
+            env_name,
+            pr,
+            image=image,
+            config_path=config,
+            overrides=overrides,
+            commit=options.commit,
         )
         report = deploy(env, options, lifecycle_tools())
         publish(report, os.environ, typer.echo)
@@ -457,6 +488,32 @@ def smoke_command(
         except SmokeFailed as error:
             raise CommandFailed(str(error)) from None
         typer.echo(f"smoke test passed: {len(result.checks)} checks in {result.seconds:.1f}s")
+
+
+@app.command(name="preview-decision")
+def preview_decision_command(
+    event: Annotated[
+        Path,
+        typer.Option("--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH)."),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Print deploy, destroy or skip for this pull-request event, and why; with GITHUB_OUTPUT
+    set, write `action=...` there for the next jobs."""
+    with user_errors():
+        try:
+            body = json.loads(event.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raise InputError("--event", "a GitHub event JSON file", str(event)) from None
+        if not isinstance(body, dict):
+            raise InputError("--event", "a GitHub event JSON file (an object)", str(event))
+        rules = load_config(config).previews
+    decision = decide(os.environ.get("GITHUB_EVENT_NAME", "pull_request"), body, rules)
+    typer.echo(f"{decision.action}: {decision.reason}")
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            handle.write(f"action={decision.action}\n")
 
 
 @app.command(name="comment")

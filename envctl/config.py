@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from envctl.config_auth import ACCEPTED_UI_RISKS, IngressAuth, OidcAuth
 from envctl.inputs import (
     InputError,
     require_cidr,
@@ -146,6 +147,8 @@ class EnvironmentSettings(_Strict):
     """What differs between preview, permanent preview and production, besides names."""
 
     doppler_config: str
+    # Secrets for Temporal's own containers (never given to the app): its own Doppler config.
+    temporal_doppler_config: str = ""
     database_cidr: str
     database_port: Port = 5432
     # pooled: pods reach PgBouncer at database_cidr:database_port (docs/deployment.md)
@@ -153,12 +156,51 @@ class EnvironmentSettings(_Strict):
     web_workers: PositiveInt
     web_threads: PositiveInt
     db_pool_size: PositiveInt
-    temporal_ui_write_actions: bool
+    temporal_ui_write_actions: bool  # honoured only behind authentication
+    temporal_ui_oidc: OidcAuth | None = None
+    temporal_ui_ingress_auth: IngressAuth | None = None
+    temporal_ui_accepted_risk: str = ""
+    # Optional protection of the app host: external auth, or basic auth from a Secret (its
+    # `auth` key, htpasswd lines) that an operator creates in the namespace; never rendered.
+    app_ingress_auth: IngressAuth | None = None
+    app_basic_auth_secret: str = ""
+
+    @field_validator("app_basic_auth_secret")
+    @classmethod
+    def _basic_secret(cls, value: str) -> str:
+        return value and require_dns_subdomain(value, "app_basic_auth_secret")
 
     @field_validator("doppler_config")
     @classmethod
     def _doppler_config(cls, value: str) -> str:
         return require_sql_identifier(value, "doppler_config")
+
+    @field_validator("temporal_doppler_config")
+    @classmethod
+    def _temporal_doppler_config(cls, value: str) -> str:
+        return value and require_sql_identifier(value, "temporal_doppler_config")
+
+    @field_validator("temporal_ui_accepted_risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        if value and value not in ACCEPTED_UI_RISKS:
+            raise ValueError(f"must be empty or one of: {', '.join(sorted(ACCEPTED_UI_RISKS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _temporal_secrets_apart(self) -> EnvironmentSettings:
+        if self.temporal_ui_oidc and not self.temporal_doppler_config:
+            raise ValueError(
+                "temporal_ui_oidc needs temporal_doppler_config: the Doppler config holding "
+                "TEMPORAL_AUTH_CLIENT_SECRET, apart from the app's"
+            )
+        if self.temporal_doppler_config == self.doppler_config:
+            raise ValueError("temporal_doppler_config must differ from doppler_config")
+        return self
+
+    @property
+    def temporal_ui_authenticated(self) -> bool:
+        return self.temporal_ui_oidc is not None or self.temporal_ui_ingress_auth is not None
 
     @field_validator("database_cidr")
     @classmethod
@@ -250,10 +292,59 @@ class Pooler(_Strict):
         return self
 
 
+class Registry(_Strict):
+    """A private registry: pods pull with `pull_secret`, which deploy creates from a token."""
+
+    pull_secret: str = ""  # empty: the image package is public, pods pull anonymously
+    server: str = "ghcr.io"
+
+    @field_validator("pull_secret")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        return value and require_dns_subdomain(value, "registry.pull_secret")
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str) -> str:
+        return require_dns_subdomain(value, "registry.server")
+
+
+class PreviewSelection(_Strict):
+    """Which pull requests get a preview (envctl/preview_policy.py)."""
+
+    mode: Literal["all", "opt-in"] = "all"
+    opt_out_label: str = "no-preview"
+    opt_in_label: str = "preview"
+    skip_authors: list[str] = ["dependabot[bot]", "renovate[bot]"]
+
+
+class PreviewTemporal(_Strict):
+    """The dev server's SQLite file of both preview kinds, on a PersistentVolumeClaim."""
+
+    storage_class: str
+    storage_mi: PositiveInt = 1024
+
+    @field_validator("storage_class")
+    @classmethod
+    def _class(cls, value: str) -> str:
+        return require_dns_subdomain(value, "preview_temporal.storage_class")
+
+
 class Environments(_Strict):
     preview: EnvironmentSettings
     permanent_preview: EnvironmentSettings
     production: EnvironmentSettings
+
+    @field_validator("production")
+    @classmethod
+    def _production_ui_is_authenticated(cls, value: EnvironmentSettings) -> EnvironmentSettings:
+        if not value.temporal_ui_authenticated and not value.temporal_ui_accepted_risk:
+            raise ValueError(
+                "the production Temporal UI needs temporal_ui_oidc or temporal_ui_ingress_auth, "
+                "or temporal_ui_accepted_risk = one of: "
+                + ", ".join(f"{name} ({why})" for name, why in sorted(ACCEPTED_UI_RISKS.items()))
+            )
+        return value
 
 
 class Config(_Strict):
@@ -270,6 +361,9 @@ class Config(_Strict):
     environments: Environments
     production_scaling: ProductionScaling
     production_temporal: ProductionTemporal
+    preview_temporal: PreviewTemporal
+    previews: PreviewSelection = PreviewSelection()
+    registry: Registry = Registry()
     resources: Resources
     pooler: Pooler = Pooler()
 
@@ -304,6 +398,17 @@ class Config(_Strict):
             raise ValueError(
                 "environments.production.database_mode must be 'direct': the pooler fronts "
                 "the shared preview PostgreSQL, production has its own database"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _temporal_database_secret_apart(self) -> Config:
+        production = self.environments.production
+        if self.production_temporal.mode == "postgres" and not production.temporal_doppler_config:
+            raise ValueError(
+                "production_temporal.mode 'postgres' needs "
+                "environments.production.temporal_doppler_config (the Doppler config with "
+                "TEMPORAL_DB_PASSWORD, apart from the app's)"
             )
         return self
 

@@ -42,7 +42,13 @@ from envctl.pooler import admit_pooler, pooler_room_problem
 from envctl.render import build_objects
 from envctl.report import Report
 from envctl.rollout import Deadline, RolloutFailed, explain, wait_for_deployments, wait_for_jobs
-from envctl.secret_values import doppler_token, read_database_url, with_secret_values
+from envctl.secret_values import (
+    doppler_token,
+    read_database_url,
+    registry_credentials,
+    temporal_doppler_token,
+    with_secret_values,
+)
 from envctl.smoke import SmokeFailed
 from envctl.tools import CommandFailed, Timings, Tools, require_access
 
@@ -333,6 +339,8 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
     # Inputs from the environment first: a missing secret is bad input (exit 2, one line).
     github = GitHub.from_environment(tools.environ)
     token = doppler_token(tools.environ, env)
+    temporal_token = temporal_doppler_token(tools.environ, env, build_objects(env))
+    registry = registry_credentials(tools.environ, env)
     target = admin_target(tools.environ, env) if provisions_database(env) else None
     tools.echo(
         f"envctl deploy {env.kind.value}" + (f" --pr {env.pr_number}" if env.pr_number else "")
@@ -363,7 +371,12 @@ def deploy(env: Environment, options: DeployOptions, tools: Tools) -> Report:
             tools.echo(f"  connection limit {plan.budget.explain()}")
 
     filled = with_secret_values(
-        env, plan.objects, database_url=provisioned.url if provisioned else None, token=token
+        env,
+        plan.objects,
+        database_url=provisioned.url if provisioned else None,
+        token=token,
+        temporal_token=temporal_token,
+        registry_credentials=registry,
     )
     result = apply_and_wait(plan, filled, tools, deadline, timings)
     versions = worker_versions(env, options, tools, deadline, timings)

@@ -31,6 +31,7 @@ RESOURCES = {
     "DopplerSecret": "dopplersecrets.secrets.doppler.com",
     "Secret": "secrets",
     "ConfigMap": "configmaps",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
     "Job": "jobs.batch",
     "Deployment": "deployments.apps",
     "Service": "services",

@@ -6,6 +6,7 @@ nowhere else; the manifest builders only read an `Environment`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,6 +40,7 @@ TEMPORAL_UI_HOST_SUFFIX = "-temporal"
 DATABASE_NAME_PREFIX = "app_"
 
 TemporalMode = Literal["dev", "postgres", "external"]
+_COMMIT_TAG = re.compile(r"^[0-9a-f]{40}$")
 
 
 class EnvironmentKind(StrEnum):
@@ -74,6 +76,12 @@ class Environment:
     temporal_address: ResolvedAddress
     settings: EnvironmentSettings
     config: Config
+    commit: str | None = None  # the commit the image was built from (deploy --commit)
+
+    @property
+    def git_commit(self) -> str:
+        """What GIT_COMMIT (and so /api/env) shows: the commit given, else the image tag."""
+        return self.commit or self.image_tag
 
     @property
     def instance(self) -> str:
@@ -186,6 +194,7 @@ def build_environment(
     *,
     image: str | None = None,
     deployed_at: datetime | None = None,
+    commit: str | None = None,
 ) -> Environment:
     namespace = environment_namespace(kind, pr_number, config)
     app_host, ui_host = _hosts(kind, namespace, config.domain)
@@ -197,6 +206,10 @@ def build_environment(
     chosen_image = require_image_ref(
         image if image is not None else f"{config.image_repository}:{config.default_image_tag}"
     )
+    tag = chosen_image.partition("@")[0].rsplit("/", 1)[-1].partition(":")[2]
+    if commit is not None and _COMMIT_TAG.match(tag) and tag != commit:
+        # cd once tagged images with the merge commit GitHub makes for a PR, not its head
+        raise InputError("--image", f"a tag of the commit given by --commit ({commit})", tag)
     app_env = EnvKind.PRODUCTION if kind is EnvironmentKind.PRODUCTION else EnvKind.PREVIEW
     temporal_mode: TemporalMode = "dev"
     setting: str | None = None
@@ -227,4 +240,5 @@ def build_environment(
         ),
         settings=settings,
         config=config,
+        commit=commit,
     )

@@ -223,6 +223,31 @@ def exposure_problems(objects: list[Manifest]) -> list[str]:
     return problems
 
 
+AUTH_URL_ANNOTATION = "nginx.ingress.kubernetes.io/auth-url"
+
+
+def ui_write_problems(objects: list[Manifest]) -> list[str]:
+    """A Temporal UI with write actions on is behind OIDC or its Ingress's external auth."""
+    guarded = any(
+        item["kind"] == "Ingress"
+        and item["metadata"]["name"] == Component.TEMPORAL_UI.value
+        and AUTH_URL_ANNOTATION in item["metadata"].get("annotations", {})
+        for item in objects
+    )
+    problems = []
+    for item, pod in pod_specs(objects):
+        for spec, _ in containers(pod):
+            if spec["name"] != Component.TEMPORAL_UI.value:
+                continue
+            env = {var["name"]: var.get("value") for var in spec.get("env", [])}
+            writes = env.get("TEMPORAL_DISABLE_WRITE_ACTIONS") != "true"
+            if writes and env.get("TEMPORAL_AUTH_ENABLED") != "true" and not guarded:
+                problems.append(
+                    f"{_name(item)} {spec['name']}: write actions on without authentication"
+                )
+    return problems
+
+
 PolicyCheck = Callable[[list[Manifest]], list[str]]
 
 
@@ -238,4 +263,5 @@ def policy_checks(app_image: str) -> dict[str, PolicyCheck]:
             objects, app_image
         ),
         "policy: temporal-server internal only": exposure_problems,
+        "policy: Temporal UI writes need auth": ui_write_problems,
     }

@@ -30,6 +30,7 @@ KIND_ORDER = [
     "DopplerSecret",
     "Secret",
     "ConfigMap",
+    "PersistentVolumeClaim",
     "Job",
     "Deployment",
     "Service",

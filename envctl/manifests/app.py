@@ -5,6 +5,7 @@ Names and ports come from docs/runtime-contract.md; the image writes only to /tm
 
 from __future__ import annotations
 
+from app.temporal_address import TEMPORAL_FRONTEND_PORT
 from envctl.manifests.base import Manifest, empty_dir, env_field, env_value, mount
 from envctl.model import Component, Environment
 
@@ -16,6 +17,8 @@ TMP_VOLUME = "app-tmp"
 DATA_VOLUME = "app-data"
 WEB_SERVICE = "web"
 WEB_SERVICE_PORT = 80
+FALLBACK_ADDRESS = "TEMPORAL_FALLBACK_ADDRESS"
+FALLBACK_TLS = "TEMPORAL_FALLBACK_TLS"
 
 
 def web_service_url(env: Environment) -> str:
@@ -29,7 +32,7 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
         settings.append(env_value("PR_NUMBER", str(env.pr_number)))
     settings += [
         env_field("APP_NAMESPACE", "metadata.namespace"),
-        env_value("GIT_COMMIT", env.image_tag),
+        env_value("GIT_COMMIT", env.git_commit),
         env_value("PUBLIC_URL", env.app_url),
         env_value("TEMPORAL_UI_URL", env.temporal_ui_url),
         env_value("DATA_DIR", DATA_DIR),
@@ -39,15 +42,16 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
     ]
     if env.settings.database_mode == "pooled":
         settings.append(env_value("DB_TRANSACTION_POOLING", "true"))
+    # Never TEMPORAL_SERVER_ADDRESS itself: an explicit env entry beats the secret's envFrom.
     if env.temporal_mode == "external":
-        # Rule 1 of the address resolution: the configured external cluster.
         settings += [
-            env_value("TEMPORAL_SERVER_ADDRESS", env.temporal_address.address),
-            env_value("TEMPORAL_TLS", "true" if env.config.production_temporal.tls else "false"),
+            env_value(FALLBACK_ADDRESS, env.temporal_address.address),
+            env_value(FALLBACK_TLS, "true" if env.config.production_temporal.tls else "false"),
         ]
     elif component is Component.TEMPORAL_POD:
-        # The worker shares the pod with its server, so it talks over localhost.
-        settings.append(env_value("TEMPORAL_SERVER_ADDRESS", "127.0.0.1:7233"))
+        # Its own server, in the same pod: the Service routes here only once every container
+        # is ready, and the worker is not before it has connected.
+        settings.append(env_value(FALLBACK_ADDRESS, f"127.0.0.1:{TEMPORAL_FRONTEND_PORT}"))
     if component is Component.WEB:
         settings += [
             env_value("WEB_PORT", str(WEB_PORT)),

@@ -102,10 +102,14 @@ def http_probe(path: str, port: str, *, period: int = 10, failures: int = 3) -> 
     }
 
 
+# The frontend's own health name: SERVING only once the WorkflowService answers.
+WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+
+
 def grpc_probe(port: int, *, period: int = 10, failures: int = 3) -> Manifest:
     """Kubernetes' native gRPC health probe (grpc.health.v1), which Temporal's frontend serves."""
     return {
-        "grpc": {"port": port},
+        "grpc": {"port": port, "service": WORKFLOW_SERVICE},
         "periodSeconds": period,
         "timeoutSeconds": 2,
         "failureThreshold": failures,
@@ -178,6 +182,8 @@ def pod_template(
         "securityContext": pod_security_context(),
         "terminationGracePeriodSeconds": grace_seconds,
     }
+    if env.config.registry.pull_secret:
+        spec["imagePullSecrets"] = [{"name": env.config.registry.pull_secret}]
     if restart_policy:
         spec["restartPolicy"] = restart_policy
     if init_containers:
@@ -236,9 +242,15 @@ def service_port(name: str, number: int, target: str) -> Manifest:
 
 
 def ingress(
-    env: Environment, name: str, component: Component, host: str, service_name: str
+    env: Environment,
+    name: str,
+    component: Component,
+    host: str,
+    service_name: str,
+    *,
+    annotations: dict[str, str] | None = None,
 ) -> Manifest:
-    annotations: dict[str, str] = {}
+    annotations = dict(annotations or {})
     if env.config.tls_issuer:
         annotations["cert-manager.io/cluster-issuer"] = env.config.tls_issuer
     return {

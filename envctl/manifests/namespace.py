@@ -111,6 +111,11 @@ def quota_totals(objects: list[Manifest]) -> dict[str, int]:
 def resource_quota(env: Environment, workloads: list[Manifest]) -> Manifest:
     totals = quota_totals(workloads)
     services = sum(1 for item in workloads if item["kind"] == "Service")
+    claims = [item for item in workloads if item["kind"] == "PersistentVolumeClaim"]
+    storage_mi = sum(
+        int(claim["spec"]["resources"]["requests"]["storage"].removesuffix("Mi"))
+        for claim in claims
+    )
     return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
@@ -125,7 +130,8 @@ def resource_quota(env: Environment, workloads: list[Manifest]) -> Manifest:
                 "services": str(services),
                 "services.loadbalancers": "0",
                 "services.nodeports": "0",
-                "persistentvolumeclaims": "0",
+                "persistentvolumeclaims": str(len(claims)),
+                **({"requests.storage": f"{storage_mi}Mi"} if claims else {}),
             }
         },
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from app.temporal_address import TEMPORAL_FRONTEND_PORT
 from envctl.manifests.app import WEB_PORT
 from envctl.manifests.base import Manifest, metadata
-from envctl.manifests.temporal import UI_PORT
+from envctl.manifests.temporal_ui import UI_PORT
 from envctl.model import Component, Environment
 
 DNS_PORT = 53
@@ -192,7 +192,15 @@ def network_policies(env: Environment) -> list[Manifest]:
                 env,
                 "temporal-ui-egress",
                 Component.TEMPORAL_UI,
-                egress=[_rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress")],
+                egress=[
+                    _rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress"),
+                    # the OIDC provider: discovery, keys and the token exchange
+                    *(
+                        [_rule([_internet(env)], _ports(*network.https_egress_ports), "egress")]
+                        if env.settings.temporal_ui_oidc
+                        else []
+                    ),
+                ],
             ),
         ]
     return policies

@@ -5,12 +5,17 @@
 - `app-database`: DATABASE_URL for this environment's own database role; deploy creates the
   role and writes the value (envctl/secret_values.py). Listed last in `envFrom`, so it wins.
 - `temporal-db`: only TEMPORAL_DB_PASSWORD, for the production Temporal server and schema job,
-  so the third-party images never see the app's secrets.
+  from `temporal_doppler_config`: `app-secrets` copies its whole config, so the password lives
+  in another one, and the third-party images never see the app's secrets.
+- `temporal-ui-auth`: only TEMPORAL_AUTH_CLIENT_SECRET, the Temporal UI's OIDC client secret,
+  from the environment's `temporal_doppler_config` (its own service token), so no app
+  container ever receives it.
 """
 
 from __future__ import annotations
 
 from envctl.manifests.base import Manifest, metadata
+from envctl.manifests.temporal_ui import UI_AUTH_SECRET, UI_CLIENT_SECRET_KEY
 from envctl.model import Environment
 
 # Names of Secrets and keys, not values.
@@ -23,12 +28,19 @@ DOPPLER_API_VERSION = "secrets.doppler.com/v1alpha1"
 APP_SECRET_SOURCES = [APP_SECRET, DATABASE_SECRET]
 
 
-def _doppler_secret(env: Environment, name: str, keys: list[str] | None) -> Manifest:
+def temporal_token_secret(env: Environment) -> str:
+    """The Secret holding the service token of the environment's Temporal Doppler config."""
+    return f"{env.config.doppler.token_secret}-temporal"
+
+
+def _doppler_secret(
+    env: Environment, name: str, keys: list[str] | None, *, temporal: bool = False
+) -> Manifest:
     doppler = env.config.doppler
     spec: Manifest = {
-        "tokenSecret": {"name": doppler.token_secret},
+        "tokenSecret": {"name": temporal_token_secret(env) if temporal else doppler.token_secret},
         "project": doppler.project,
-        "config": env.settings.doppler_config,
+        "config": env.settings.temporal_doppler_config if temporal else env.settings.doppler_config,
         "managedSecret": {"name": name, "namespace": env.namespace, "type": "Opaque"},
         "resyncSeconds": doppler.resync_seconds,
     }
@@ -61,9 +73,15 @@ def secret_objects(env: Environment) -> list[Manifest]:
     ]
     if env.temporal_mode == "postgres":
         objects.append(
-            _doppler_secret(env, TEMPORAL_DB_SECRET, [TEMPORAL_DB_PASSWORD_KEY])
+            _doppler_secret(env, TEMPORAL_DB_SECRET, [TEMPORAL_DB_PASSWORD_KEY], temporal=True)
             if doppler
             else _empty_secret(env, TEMPORAL_DB_SECRET, "envctl deploy (plain secrets mode)")
+        )
+    if env.temporal_mode != "external" and env.settings.temporal_ui_oidc is not None:
+        objects.append(
+            _doppler_secret(env, UI_AUTH_SECRET, [UI_CLIENT_SECRET_KEY], temporal=True)
+            if doppler
+            else _empty_secret(env, UI_AUTH_SECRET, "envctl deploy (plain secrets mode)")
         )
     return objects
 

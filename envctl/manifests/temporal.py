@@ -14,7 +14,6 @@ from __future__ import annotations
 import yaml
 
 from app.temporal_address import TEMPORAL_FRONTEND_PORT, TEMPORAL_SERVICE_NAME, in_cluster_address
-from envctl.config import ContainerResources
 from envctl.manifests.app import app_volumes
 from envctl.manifests.base import (
     SKIP_DIGEST,
@@ -29,8 +28,6 @@ from envctl.manifests.base import (
     env_value,
     go_memory_limit,
     grpc_probe,
-    http_probe,
-    ingress,
     metadata,
     mount,
     pod_template,
@@ -44,11 +41,12 @@ from envctl.manifests.secrets import (
     TEMPORAL_DB_SECRET,
     reload_annotations,
 )
+from envctl.manifests.temporal_ui import ui_container, ui_objects
 from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
 from envctl.model import LABEL_PREFIX, Component, Environment
 
-UI_PORT = 8080
 DEV_SERVER_DATA = "/var/lib/temporal"
+DATA_CLAIM = "temporal-data"
 DEV_SERVER_COMMAND = [
     "temporal", "server", "start-dev",
     "--ip", "0.0.0.0",  # noqa: S104  (reached through its ClusterIP Service; NetworkPolicy guards it)
@@ -62,6 +60,10 @@ SCHEMA_DIR = "/etc/temporal/schema/postgresql/v12"
 SKIP_PASSWORD_ENV = (
     "CKV_K8S_35",
     "temporalio images read the database password only from the environment (one key, temporal-db)",
+)
+SKIP_UI_SECRET_ENV = (
+    "CKV_K8S_35",
+    "temporalio/ui reads its OIDC client secret only from TEMPORAL_AUTH_CLIENT_SECRET",
 )
 # Idempotent: setup-schema only creates the version tables when missing; update-schema applies
 # the versioned migrations the database lacks. Values come from the environment, not the text.
@@ -81,29 +83,6 @@ DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"
 ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
-def ui_container(env: Environment, size: ContainerResources, address: str) -> Manifest:
-    """The official UI image; it never receives the app's secrets."""
-    write_actions = env.settings.temporal_ui_write_actions
-    return container(
-        Component.TEMPORAL_UI.value,
-        env.config.images.temporal_ui,
-        size=size,
-        env=[
-            env_value("TEMPORAL_ADDRESS", address),
-            env_value("TEMPORAL_UI_PORT", str(UI_PORT)),
-            env_value("TEMPORAL_CORS_ORIGINS", env.temporal_ui_url),
-            env_value("TEMPORAL_DISABLE_WRITE_ACTIONS", "false" if write_actions else "true"),
-            env_value("TEMPORAL_NOTIFY_ON_NEW_VERSION", "false"),
-        ],
-        ports=[port("http", UI_PORT)],
-        probes={
-            "livenessProbe": http_probe("/healthz", "http"),
-            "readinessProbe": http_probe("/healthz", "http", period=5),
-        },
-        mounts=[mount("ui-tmp", "/tmp")],  # noqa: S108
-    )
-
-
 def dev_server_container(env: Environment) -> Manifest:
     size = env.config.resources.preview.temporal_dev_server
     return container(
@@ -118,21 +97,28 @@ def dev_server_container(env: Environment) -> Manifest:
             "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
             "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
         },
-        mounts=[mount("temporal-data", DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
+        mounts=[mount(DATA_CLAIM, DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
     )
-
-
-def _ui_objects(env: Environment, selected: Component) -> list[Manifest]:
-    name = Component.TEMPORAL_UI.value
-    return [
-        service(env, name, selected, [service_port("http", 80, "http")]),
-        ingress(env, name, selected, env.temporal_ui_host, name),
-    ]
 
 
 def _server_service(env: Environment, selected: Component) -> Manifest:
     ports = [service_port("grpc", TEMPORAL_FRONTEND_PORT, "grpc")]
     return service(env, TEMPORAL_SERVICE_NAME, selected, ports)
+
+
+def data_claim(env: Environment) -> Manifest:
+    """The dev server's state: it outlives every pod, and goes with the namespace."""
+    storage = env.config.preview_temporal
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata(env, DATA_CLAIM, component=Component.TEMPORAL_POD),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage.storage_class,
+            "resources": {"requests": {"storage": f"{storage.storage_mi}Mi"}},
+        },
+    }
 
 
 def preview_temporal_objects(env: Environment) -> list[Manifest]:
@@ -150,7 +136,7 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
         ],
         volumes=[
             *app_volumes("worker-"),
-            empty_dir("temporal-data", 1024),
+            {"name": DATA_CLAIM, "persistentVolumeClaim": {"claimName": DATA_CLAIM}},
             empty_dir("server-tmp"),
             empty_dir("ui-tmp"),
         ],
@@ -158,7 +144,9 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
     )
     return [
         service_account(env, pod.value, pod),
-        # Recreate: one dev server per environment; two pods would be two empty servers.
+        data_claim(env),
+        # Recreate: one dev server, one ReadWriteOnce claim; the old pod lets go before the new
+        # one starts on the same SQLite file.
         deployment(
             env,
             pod.value,
@@ -169,7 +157,7 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
             annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
         ),
         _server_service(env, pod),
-        *_ui_objects(env, pod),
+        *ui_objects(env, pod),
     ]
 
 
@@ -300,7 +288,11 @@ def production_server_objects(env: Environment) -> list[Manifest]:
             template,
             replicas=env.config.production_temporal.replicas,
             strategy=ROLLING,
-            annotations=checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+            # the operator restarts it when TEMPORAL_DB_PASSWORD changes in Doppler
+            annotations={
+                **reload_annotations(env),
+                **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+            },
         ),
         _server_service(env, component),
     ]
@@ -327,9 +319,15 @@ def production_ui_objects(env: Environment) -> list[Manifest]:
             template,
             replicas=1,
             strategy=ROLLING,
-            annotations=checkov_skips(SKIP_DIGEST),
+            # its OIDC client secret comes from a DopplerSecret: restart when it changes
+            annotations={
+                **(reload_annotations(env) if env.settings.temporal_ui_oidc else {}),
+                **checkov_skips(
+                    SKIP_DIGEST, *([SKIP_UI_SECRET_ENV] if env.settings.temporal_ui_oidc else [])
+                ),
+            },
         ),
-        *_ui_objects(env, component),
+        *ui_objects(env, component),
     ]
 
 

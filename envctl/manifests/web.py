@@ -6,6 +6,7 @@ cannot take traffic, before `python -m app.migrate` has succeeded (docs/environm
 
 from __future__ import annotations
 
+from envctl.config_auth import ingress_auth_annotations
 from envctl.manifests.app import (
     WEB_PORT,
     WEB_SERVICE,
@@ -83,12 +84,28 @@ def web_deployment(env: Environment) -> Manifest:
     )
 
 
+def _app_auth(env: Environment) -> dict[str, str]:
+    settings = env.settings
+    annotations = (
+        ingress_auth_annotations(settings.app_ingress_auth) if settings.app_ingress_auth else {}
+    )
+    if settings.app_basic_auth_secret:
+        annotations |= {
+            "nginx.ingress.kubernetes.io/auth-type": "basic",
+            "nginx.ingress.kubernetes.io/auth-secret": settings.app_basic_auth_secret,
+            "nginx.ingress.kubernetes.io/auth-realm": "preview",
+        }
+    return annotations
+
+
 def web_objects(env: Environment) -> list[Manifest]:
     objects = [
         service_account(env, WEB_SERVICE, Component.WEB),
         web_deployment(env),
         service(env, WEB_SERVICE, Component.WEB, [service_port("http", WEB_SERVICE_PORT, "http")]),
-        ingress(env, WEB_SERVICE, Component.WEB, env.app_host, WEB_SERVICE),
+        ingress(
+            env, WEB_SERVICE, Component.WEB, env.app_host, WEB_SERVICE, annotations=_app_auth(env)
+        ),
     ]
     if env.kind is EnvironmentKind.PRODUCTION:
         scaling = env.config.production_scaling

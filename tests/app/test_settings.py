@@ -57,6 +57,25 @@ def test_setting_wins_over_every_other_rule(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.temporal_address.rule is AddressRule.SETTING
 
 
+def test_the_rendered_fallback_counts_only_while_the_setting_is_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = {"APP_ENV": "production", "DATABASE_URL": PG, "TEMPORAL_FALLBACK_TLS": "true"}
+    monkeypatch.delenv("TEMPORAL_SERVER_ADDRESS", raising=False)
+    monkeypatch.delenv("TEMPORAL_TLS", raising=False)
+    fallback = load(monkeypatch, **base, TEMPORAL_FALLBACK_ADDRESS="cloud.example:7233")
+    assert (fallback.temporal_address.address, fallback.temporal_address.rule) == (
+        "cloud.example:7233",
+        AddressRule.FALLBACK,
+    )
+    assert fallback.temporal_uses_tls  # the fallback's TLS goes with the fallback address
+    setting = load(monkeypatch, TEMPORAL_SERVER_ADDRESS="plain.example:7233")
+    assert setting.temporal_address.address == "plain.example:7233"
+    assert not setting.temporal_uses_tls  # the secret's own TEMPORAL_TLS (unset) decides
+    with pytest.raises(SettingsError, match="TEMPORAL_API_KEY: needs TEMPORAL_TLS=true"):
+        load(monkeypatch, TEMPORAL_API_KEY="k")
+
+
 def test_empty_setting_falls_back_to_production_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PR_NUMBER", raising=False)
     settings = load(

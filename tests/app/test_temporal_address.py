@@ -63,3 +63,15 @@ def test_non_positive_pr_is_refused(pr: int) -> None:
 def test_namespace_must_be_a_dns_label(namespace: str) -> None:
     with pytest.raises(ValueError, match="DNS-1123"):
         in_cluster_address(namespace)
+
+
+def test_the_fallback_comes_after_the_setting_and_before_the_namespace_rules() -> None:
+    def rule(setting: str | None, fallback: str | None) -> tuple[str, AddressRule]:
+        resolved = resolve_temporal_address(
+            setting=setting, kind=EnvKind.PREVIEW, pr_number=5, fallback=fallback
+        )
+        return resolved.address, resolved.rule
+
+    assert rule("t:1", "127.0.0.1:7233") == ("t:1", AddressRule.SETTING)
+    assert rule(" ", "127.0.0.1:7233") == ("127.0.0.1:7233", AddressRule.FALLBACK)
+    assert rule(None, "") == (svc("pr-5"), AddressRule.PREVIEW)

@@ -115,9 +115,33 @@ def test_address_prints_the_resolved_address_and_its_rule() -> None:
     assert out.splitlines() == [
         "temporal-server.pr-123.svc.cluster.local:7233",
         "rule: preview-pr (preview of a pull request: its own namespace)",
+        "container: web; TEMPORAL_SERVER_ADDRESS from the secret: unset",
     ]
     code, out, _ = invoke("address", "production")
     assert out.splitlines()[0] == "temporal-server.production.svc.cluster.local:7233"
+
+
+def test_address_per_container_with_a_value_from_a_flag_or_the_environment() -> None:
+    code, out, _ = invoke("address", "preview", "--pr", "7", "--container", "python-worker")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "127.0.0.1:7233",
+        "rule: fallback (TEMPORAL_SERVER_ADDRESS unset: TEMPORAL_FALLBACK_ADDRESS, rendered by "
+        "envctl for this container)",
+    ]
+    flag = ["--container", "python-worker", "--setting", "t.example:7233"]
+    code, out, _ = invoke("address", "preview", "--pr", "7", *flag)
+    assert out.splitlines()[:2] == [
+        "t.example:7233",
+        "rule: setting (TEMPORAL_SERVER_ADDRESS is set)",
+    ]
+    result = CliRunner().invoke(
+        cli.app, ["address", "production"], env={"TEMPORAL_SERVER_ADDRESS": "e.example:7233"}
+    )
+    assert result.stdout.splitlines()[0] == "e.example:7233"
+    code, out, err = invoke("address", "production", "--container", "temporal-ui")
+    assert code == 2
+    assert "--container: expected one of migrate, python-worker, web" in err
 
 
 def test_validate_passes_and_prints_one_line_per_check() -> None:
@@ -136,7 +160,7 @@ def test_validate_runs_every_check_including_checkov() -> None:
     checkov_line = next(line for line in out.splitlines() if "checkov" in line)
     assert checkov_line.startswith("ok    checkov 3.3.30")
     assert "Failed checks: 0," in checkov_line
-    assert out.splitlines()[-1] == "all 15 checks passed"
+    assert out.splitlines()[-1] == "all 16 checks passed"
 
 
 def test_checkov_that_cannot_run_is_a_failed_check(monkeypatch: pytest.MonkeyPatch) -> None:

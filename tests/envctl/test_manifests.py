@@ -51,10 +51,14 @@ def test_the_temporal_pod_has_exactly_worker_server_and_ui(
         assert server["command"][server["command"].index("--ip") + 1] == "0.0.0.0"  # noqa: S104
         db_file = server["command"][server["command"].index("--db-filename") + 1]
         assert any(db_file.startswith(m["mountPath"]) for m in server["volumeMounts"])
-        assert server["livenessProbe"]["grpc"] == {"port": 7233}
+        assert server["livenessProbe"]["grpc"] == {
+            "port": 7233,
+            "service": "temporal.api.workflowservice.v1.WorkflowService",
+        }
         assert ui["image"].startswith("docker.io/temporalio/ui:")
         assert env_vars(ui)["TEMPORAL_ADDRESS"] == "127.0.0.1:7233"
-        assert env_vars(worker)["TEMPORAL_SERVER_ADDRESS"] == "127.0.0.1:7233"
+        assert env_vars(worker)["TEMPORAL_FALLBACK_ADDRESS"] == "127.0.0.1:7233"
+        assert "TEMPORAL_SERVER_ADDRESS" not in env_vars(worker)  # would hide the secret's
         assert "envFrom" not in ui and "envFrom" not in server
 
 
@@ -159,7 +163,8 @@ def test_production_ui_has_write_actions_disabled(rendered: dict[str, list[Manif
     preview_ui = containers_by_name(find(rendered["preview"], "Deployment", "temporal"))[
         "temporal-ui"
     ]
-    assert env_vars(preview_ui)["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "false"
+    # the committed config gives previews no UI auth, so no writes (test_temporal_ui_auth.py)
+    assert env_vars(preview_ui)["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
 
 
 def test_production_schema_job_runs_before_the_server(rendered: dict[str, list[Manifest]]) -> None:
@@ -188,8 +193,9 @@ def test_external_temporal_deploys_no_server_and_passes_tls_through(
     for name, deployment_name in (("web", "web"), ("python-worker", worker_name(objects))):
         container = containers_by_name(find(objects, "Deployment", deployment_name))[name]
         settings = env_vars(container)
-        assert settings["TEMPORAL_SERVER_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
-        assert settings["TEMPORAL_TLS"] == "true"
+        assert settings["TEMPORAL_FALLBACK_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
+        assert settings["TEMPORAL_FALLBACK_TLS"] == "true"
+        assert "TEMPORAL_SERVER_ADDRESS" not in settings and "TEMPORAL_TLS" not in settings
         assert "TEMPORAL_API_KEY" not in settings  # a secret: it comes from app-secrets
     egress = find(objects, "NetworkPolicy", "web-egress")["spec"]["egress"]
     assert any(rule["ports"] == [{"port": 7233, "protocol": "TCP"}] for rule in egress)

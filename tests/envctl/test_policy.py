@@ -17,6 +17,7 @@ from envctl.policy import (
     restricted_problems,
     secret_consumer_problems,
     secret_value_problems,
+    ui_write_problems,
 )
 from tests.envctl.conftest import IMAGE, find
 
@@ -37,6 +38,10 @@ def _worker(objects: list[Manifest]) -> Manifest:
 
 def _ui(objects: list[Manifest]) -> Manifest:
     return _temporal_pod(objects)["containers"][2]
+
+
+def _set_env(container: Manifest, name: str, value: str) -> None:
+    next(var for var in container["env"] if var["name"] == name)["value"] = value
 
 
 Mutation = Callable[[list[Manifest]], None]
@@ -133,6 +138,11 @@ VIOLATIONS: dict[str, tuple[Mutation, Callable[[list[Manifest]], list[str]], str
         lambda o: find(o, "Service", "temporal-server")["spec"].__setitem__("type", "NodePort"),
         exposure_problems,
         "type NodePort, expected ClusterIP",
+    ),
+    "ui writes without auth": (
+        lambda o: _set_env(_ui(o), "TEMPORAL_DISABLE_WRITE_ACTIONS", "false"),
+        ui_write_problems,
+        "write actions on without authentication",
     ),
     "a fourth container": (
         lambda o: _temporal_pod(o)["containers"].append(copy.deepcopy(_ui(o)) | {"name": "extra"}),

@@ -113,6 +113,7 @@ def lifecycle(
         **cluster.environ(),
         "ENVCTL_DATABASE_ADMIN_URL": shared_postgres.url(),
         "ENVCTL_DOPPLER_TOKEN": DOPPLER_TOKEN,
+        "ENVCTL_DOPPLER_TEMPORAL_TOKEN": DOPPLER_TOKEN + "-temporal",
         "CI": "true",
     }
     yield Lifecycle(cluster, shared_postgres, config, environ)

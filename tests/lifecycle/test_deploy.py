@@ -172,7 +172,7 @@ def test_prune_deletes_only_what_envctl_applied_and_no_longer_renders(lifecycle:
     code, out, err = lifecycle.run(*deploy_args(34))
 
     assert code == 0, err
-    assert "0 created, 0 changed, 21 unchanged, 1 pruned" in out
+    assert "0 created, 0 changed, 22 unchanged, 1 pruned" in out
     deletes = [c.argv[:3] for c in cluster.calls() if c.argv[0] == "delete"]
     assert deletes == [["delete", "configmaps", "dropped-from-render"]]
     assert cluster.get("ConfigMap", "someone-elses", "pr-34") is not None
@@ -183,7 +183,7 @@ def test_a_new_image_rolls_the_workloads(lifecycle: Lifecycle) -> None:
     assert lifecycle.run(*deploy_args(35))[0] == 0
     code, out, err = lifecycle.run(*deploy_args(35, image=NEXT_IMAGE))
     assert code == 0, err
-    assert "0 created, 3 changed, 18 unchanged, 0 pruned" in out  # Namespace and 2 Deployments
+    assert "0 created, 3 changed, 19 unchanged, 0 pruned" in out  # Namespace and 2 Deployments
     assert "database app_pr_35: unchanged" in out
 
 
@@ -209,7 +209,7 @@ def test_rotating_the_password_restarts_the_pods_that_read_it(lifecycle: Lifecyc
     assert code == 0, err
     assert "password rotated" in out
     # The Secret, and the two Deployments whose pod template carries the URL's checksum.
-    assert "0 created, 3 changed, 18 unchanged, 0 pruned" in out
+    assert "0 created, 3 changed, 19 unchanged, 0 pruned" in out
     assert database_password(lifecycle, "pr-37") != before
 
 
@@ -525,7 +525,7 @@ def test_a_namespace_still_being_deleted_is_waited_for_then_deployed_afresh(
     code, out, err = lifecycle.run(*deploy_args(51))
     assert code == 0, err
     assert "namespace pr-51 is being deleted; waiting until it is gone" in out
-    assert "21 created, 0 changed, 0 unchanged, 0 pruned" in out
+    assert "22 created, 0 changed, 0 unchanged, 0 pruned" in out
     # The Secret went with the namespace, so the kept database gets a new password.
     assert "database app_pr_51: password rotated" in out
 

@@ -108,3 +108,15 @@ def test_a_namespace_left_without_its_database_is_still_cleaned_up(lifecycle: Li
     assert "namespace pr-64: already gone" in out
     assert "database app_pr_64 and role app_pr_64: dropped" in out
     assert "destroy preview pr-64: destroyed" in out
+
+
+def test_destroy_deletes_the_temporal_state_claim_with_the_namespace(
+    lifecycle: Lifecycle,
+) -> None:
+    assert (
+        lifecycle.run("deploy", "preview", "--pr", "65", "--image", IMAGE, "--skip-smoke")[0] == 0
+    )
+    assert lifecycle.cluster.get("PersistentVolumeClaim", "temporal-data", "pr-65") is not None
+    code, _, err = lifecycle.run("destroy", "preview", "--pr", "65")
+    assert code == 0, err
+    assert lifecycle.cluster.get("PersistentVolumeClaim", "temporal-data", "pr-65") is None

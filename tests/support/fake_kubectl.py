@@ -35,6 +35,7 @@ KINDS = {
     "DopplerSecret": ("dopplersecrets.secrets.doppler.com", "dopplersecrets", "dopplersecret"),
     "Secret": ("secrets", "secret"),
     "ConfigMap": ("configmaps", "configmap"),
+    "PersistentVolumeClaim": ("persistentvolumeclaims", "persistentvolumeclaim", "pvc"),
     "Job": ("jobs.batch", "jobs", "job"),
     "Deployment": ("deployments.apps", "deployments", "deployment"),
     "Service": ("services", "service"),
