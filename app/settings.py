@@ -25,9 +25,7 @@ from app.temporal_address import (
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER_KINDS = (EnvKind.PREVIEW, EnvKind.PRODUCTION)
-SECRET_FIELDS = frozenset(
-    {"database_url", "database_listen_url", "temporal_api_key", "smtp_password"}
-)
+SECRET_FIELDS = frozenset({"database_url", "temporal_api_key", "smtp_password"})
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(ge=0, le=65535)]
@@ -56,8 +54,6 @@ class Settings(BaseSettings):
     # Behind PgBouncer in transaction mode (pooled previews): no server-side prepared statements.
     db_transaction_pooling: bool = False
     migrate_on_start: bool | None = None
-    # LISTEN needs a session connection: with a transaction-mode pooler, the direct server.
-    database_listen_url: str | None = None
 
     temporal_server_address: str | None = None
     # Rendered by envctl; read only while TEMPORAL_SERVER_ADDRESS is unset.
@@ -76,8 +72,6 @@ class Settings(BaseSettings):
     max_request_bytes: PositiveInt = 256 * 1024
     job_input_max_bytes: PositiveInt = 64 * 1024
     job_wait_max_seconds: float = Field(default=30.0, gt=0)
-    job_reconcile_interval_seconds: float = Field(default=2.0, gt=0)
-    job_state_stale_after_seconds: float = Field(default=15.0, gt=0)
 
     token_ttl_seconds: PositiveInt = 12 * 3600
     login_max_failures: PositiveInt = 5
@@ -134,18 +128,6 @@ class Settings(BaseSettings):
             raise ValueError(f"must be PostgreSQL when APP_ENV={kind}")
         return value
 
-    @field_validator("database_listen_url")
-    @classmethod
-    def _listen_url_is_postgres(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if value.startswith("postgres://"):
-            value = "postgresql://" + value.removeprefix("postgres://")
-        value = value.replace("postgresql+psycopg://", "postgresql://", 1)
-        if not value.startswith("postgresql://"):
-            raise ValueError("must be a postgresql:// URL (a direct, session-mode connection)")
-        return value
-
     @field_validator("worker_deployment_name")
     @classmethod
     def _deployment_needs_a_build(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -189,18 +171,6 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'app.db'}"
-
-    @property
-    def listen_url(self) -> str | None:
-        """Where change notifications are LISTENed for; None means poll (SQLite, a pooler)."""
-        if self.database_listen_url is not None:
-            return self.database_listen_url
-        if self.db_transaction_pooling:
-            return None  # a transaction-mode pooler drops LISTEN between transactions
-        url = self.sqlalchemy_url
-        if url.startswith("postgresql+psycopg://"):
-            return "postgresql://" + url.removeprefix("postgresql+psycopg://")
-        return None
 
     @property
     def runs_migrations_on_start(self) -> bool:

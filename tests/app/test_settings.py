@@ -145,15 +145,3 @@ def test_entry_points_stop_with_one_message_and_no_traceback(command: list[str])
     assert "DATABASE_URL: required when APP_ENV=production" in result.stderr
     assert "WEB_WORKERS" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_behind_a_transaction_pooler_long_polls_poll_unless_a_direct_listen_url_is_given(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("DATABASE_LISTEN_URL", raising=False)
-    pooled = load(monkeypatch, APP_ENV="preview", DATABASE_URL=PG, DB_TRANSACTION_POOLING="true")
-    assert pooled.listen_url is None
-
-    direct = "postgresql://app:s3cret-value@db-direct:5432/app"
-    monkeypatch.setenv("DATABASE_LISTEN_URL", direct)
-    assert load(monkeypatch, APP_ENV="preview", DATABASE_URL=PG).listen_url == direct
