@@ -100,6 +100,10 @@ class JobStateStore:
         )
         return self._write(statement)
 
+    def exists(self, job_id: str) -> bool:
+        with self.database.session() as session:
+            return session.scalar(select(Job.id).where(Job.id == job_id)) is not None
+
     def unfinished(self, limit: int) -> list[Unfinished]:
         with self.database.session() as session:
             rows = session.execute(

@@ -34,7 +34,10 @@ from app.jobs.temporal_state import from_failure, succeeded
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
-WRITER_THREADS = 2
+WRITER_THREADS = 4
+# The web app commits a job's row just after Temporal accepted the workflow, so the first
+# write can arrive before the row is visible: retry with backoff for about 12 s.
+ROW_VISIBLE_DELAYS = tuple(0.05 * 2**n for n in range(8))
 
 
 class JobSync:
@@ -49,7 +52,7 @@ class JobSync:
         job_id = job_id_of(workflow_id)
         if job_id is None:
             return
-        self._submit(self.store.mark_running, job_id, utcnow())
+        self._submit(self._when_visible, self.store.mark_running, job_id, utcnow())
         if job_id not in self._watchers:
             self._watchers[job_id] = asyncio.create_task(self._watch(job_id, workflow_id))
 
@@ -86,9 +89,15 @@ class JobSync:
             log.warning("job %s: result wait failed (%s); reconciler's turn", workflow_id, error)
             return None
 
+    def _when_visible(self, write: Any, job_id: str, *args: Any) -> None:
+        for delay in ROW_VISIBLE_DELAYS:
+            if write(job_id, *args) or self.store.exists(job_id):
+                return
+            time.sleep(delay)  # backoff while the web app's insert commits
+
     def _record(self, job_id: str, outcome: Outcome, started_at: Any) -> None:
         try:
-            self.store.record_outcome(job_id, outcome, started_at)
+            self._when_visible(self.store.record_outcome, job_id, outcome, started_at)
         except SQLAlchemyError as error:
             log.warning("job %s: outcome not written (%s); left to the reconciler", job_id, error)
 
@@ -97,7 +106,7 @@ class JobSync:
             try:
                 write(*args)
             except SQLAlchemyError as error:
-                log.warning("job state write %s failed: %s", write.__name__, error)
+                log.warning("job state write failed: %s", error)
 
         self._writer.submit(run)
 
