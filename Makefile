@@ -19,10 +19,14 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export UV_PYTHON_DOWNLOADS := never
+# podman reads the repo's config (runc, cgroupfs, no default ulimits): containers/containers.conf.
+export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
+APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+	install -y -qq --no-install-recommends
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi
+	frontend dev chromium openapi podman base-images
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -34,6 +38,7 @@ help:
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
+	@echo "make base-images - podman from Debian, then the local base images (debootstrap), cached"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -66,6 +71,17 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 chromium: $(CHROMIUM)
+
+# Debian's podman and runc (crun refuses this machine's cgroups), debootstrap for the base images.
+PODMAN_PACKAGES := podman runc conmon containernetworking-plugins slirp4netns uidmap \
+	fuse-overlayfs iptables debootstrap
+podman:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null \
+		|| { $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq && $(APT_INSTALL) $(PODMAN_PACKAGES); }
+
+# localhost/base-{debian,python,node}:bookworm from Debian packages; skipped when current.
+base-images: podman
+	$(SUDO) scripts/base_images.sh
 
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
