@@ -37,6 +37,8 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
         env_value("HOME", "/tmp"),  # noqa: S108
         env_value("DB_POOL_SIZE", str(env.settings.db_pool_size)),
     ]
+    if env.temporal_mode != "dev":
+        settings.append(env_value("TEMPORAL_NAMESPACE", env.config.production_temporal.namespace))
     if env.temporal_mode == "external":
         # Rule 1 of the address resolution: the configured external cluster.
         settings += [
