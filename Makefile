@@ -26,7 +26,7 @@ APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi podman base-images
+	frontend dev chromium openapi podman base-images prod-temporal-images test-prod-temporal
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -39,6 +39,7 @@ help:
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
 	@echo "make base-images - podman from Debian, then the local base images (debootstrap), cached"
+	@echo "make test-prod-temporal - production Temporal (built from source) on PostgreSQL, upgrade"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -82,6 +83,17 @@ podman:
 # localhost/base-{debian,python,node}:bookworm from Debian packages; skipped when current.
 base-images: podman
 	$(SUDO) scripts/base_images.sh
+
+# Production Temporal run here (tests/prod_temporal): the pinned server and the previous minor
+# release (the upgrade test's start), built from go.temporal.io/server and packaged as local
+# images under the pinned names. Binaries are cached in .tools/temporal/<version>/.
+TEMPORAL_VERSION := $(shell sed -n 's|^temporal_server = ".*:\([0-9][0-9.]*\)".*|\1|p' deploy/envctl.toml)
+prod-temporal-images: install base-images
+	scripts/temporal_images.sh $(TEMPORAL_VERSION)
+	scripts/temporal_images.sh $$(scripts/temporal_previous_minor.sh $(TEMPORAL_VERSION))
+
+test-prod-temporal: prod-temporal-images
+	PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest tests/prod_temporal $(PYTEST_ARGS)
 
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
