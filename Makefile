@@ -116,9 +116,9 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium
+test: install frontend chromium prod-temporal-images
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)

@@ -25,17 +25,24 @@ from tests.support.prod_temporal import (
 )
 
 
-@pytest.fixture(scope="session")
-def pinned() -> str:
-    version = pinned_version()
-    previous = previous_minor(version)
-    missing = [v for v in (version, previous) if not images_exist(v)]
-    if missing:
-        message = f"no local Temporal images for {missing}: run `make prod-temporal-images`"
+def require_images(version: str) -> str:
+    if not images_exist(version):
+        message = f"no local Temporal {version} images: run `make prod-temporal-images`"
         if os.environ.get("PROD_TEMPORAL_REQUIRED") == "1":  # make test builds them first
             pytest.fail(message)
         pytest.skip(message)
     return version
+
+
+@pytest.fixture(scope="session")
+def pinned() -> str:
+    return require_images(pinned_version())
+
+
+@pytest.fixture(scope="session")
+def previous(pinned: str) -> str:
+    """The upgrade's starting release: the previous minor."""
+    return require_images(previous_minor(pinned))
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from tests.support.stack import Stack, process_env
 from tests.support.waiting import wait_until
 
 NAMESPACE = "external-cluster"
+POD = PodInputs(fields={"metadata.namespace": "production"})
 
 
 async def register(address: str, namespace: str) -> None:
@@ -63,7 +64,7 @@ def test_external_mode_runs_the_app_on_the_configured_cluster(
     objects = build_objects(build_environment(EnvironmentKind.PRODUCTION, None, config))
     assert [o["metadata"]["name"] for o in objects if "temporal" in o["metadata"]["name"]] == []
 
-    web = resolved_env(only_container(find_object(objects, "Deployment", "web")), PodInputs())
+    web = resolved_env(only_container(find_object(objects, "Deployment", "web")), POD)
     worker = only_container(find_object(objects, "Deployment", "python-worker"))
     temporal_settings = {
         k: v for k, v in web.items() if k.startswith("TEMPORAL_") and k != "TEMPORAL_UI_URL"
@@ -73,9 +74,9 @@ def test_external_mode_runs_the_app_on_the_configured_cluster(
         "TEMPORAL_TLS": "false",
         "TEMPORAL_NAMESPACE": NAMESPACE,
     }
-    assert {
-        k: v for k, v in resolved_env(worker, PodInputs()).items() if k in temporal_settings
-    } == (temporal_settings)
+    assert {k: v for k, v in resolved_env(worker, POD).items() if k in temporal_settings} == (
+        temporal_settings
+    )
 
     stack = Stack.start(process_env(base_env, **temporal_settings), tmp_path)
     try:

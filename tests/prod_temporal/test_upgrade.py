@@ -19,7 +19,6 @@ from tests.support.prod_temporal import (
     ProductionTemporalServer,
     TemporalDatabase,
     pod_inputs,
-    previous_minor,
     production_config,
     render_production,
     schema_job,
@@ -58,12 +57,12 @@ async def completed_results(address: str, workflow_ids: list[str]) -> list[str]:
 
 def test_upgrade_from_the_previous_minor_keeps_histories_and_runs_new_jobs(
     pinned: str,
+    previous: str,
     test_postgres: PostgresServer,
     base_env: dict[str, str],
     migrated: None,
     tmp_path: Path,
 ) -> None:
-    previous = previous_minor(pinned)
     database = new_temporal_database(test_postgres)
     old_objects = set_up_schema(database, previous, tmp_path)
     old_versions = [

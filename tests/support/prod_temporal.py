@@ -24,7 +24,7 @@ from envctl.manifests.base import WORKFLOW_SERVICE
 from envctl.manifests.secrets import TEMPORAL_DB_PASSWORD_KEY, TEMPORAL_DB_SECRET
 from envctl.model import EnvironmentKind, build_environment
 from envctl.render import build_objects
-from tests.support.ports import free_port
+from tests.support.ports import free_port, free_port_below
 from tests.support.postgres import PostgresServer
 from tests.support.rendered_pods import (
     Manifest,
@@ -149,7 +149,7 @@ def pod_inputs(objects: list[Manifest], database: TemporalDatabase) -> PodInputs
     config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
     return PodInputs(
         secrets={(TEMPORAL_DB_SECRET, TEMPORAL_DB_PASSWORD_KEY): database.password},
-        fields={"status.podIP": "127.0.0.1"},
+        fields={"status.podIP": "127.0.0.1", "metadata.namespace": "production"},
         config_maps=config_maps,
     )
 
@@ -178,7 +178,11 @@ class ProductionTemporalServer:
     grpc_port: int = field(default_factory=free_port)
     # kept across restarts, as a pod keeps its ports
     ports: dict[str, str] = field(
-        default_factory=lambda: {name: str(free_port()) for name in PORT_SETTINGS}
+        default_factory=lambda: {
+            # the cluster_membership table keeps membership ports in a SMALLINT
+            name: str(free_port_below(32768) if "MEMBERSHIP" in name else free_port())
+            for name in PORT_SETTINGS
+        }
     )
     container: RenderedContainer | None = None
 
@@ -196,7 +200,7 @@ class ProductionTemporalServer:
         ]
         return probe
 
-    def start(self, timeout: float = 120) -> None:
+    def start(self, timeout: float = 240) -> None:
         self.container = RenderedContainer(
             f"temporal-server-{self.grpc_port}",
             self.deployment,
