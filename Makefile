@@ -22,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test test-faults test-fuzz bench lint security review migrate kubeconfig \
-	frontend dev chromium openapi
+	frontend dev chromium openapi cluster-build cluster-up cluster-down bench-deploy
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -34,6 +34,10 @@ help:
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
 	@echo "make test-fuzz   - only schemathesis + the route sweep (tests/fuzz); summary in artifacts/fuzz/"
 	@echo "make bench       - benchmarks against the raw Temporal SDK; writes docs/benchmarks.md"
+	@echo "make cluster-up  - local Kubernetes control plane built from source (kwok nodes);"
+	@echo "                   KUBECONFIG=.cluster/kubeconfig. With KUBECONFIG set: that cluster, no build"
+	@echo "make cluster-down - stop it"
+	@echo "make bench-deploy - envctl deploy/redeploy/destroy times on the local control plane"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -88,9 +92,27 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium
+# The local control plane (cluster/): etcd, kube-apiserver, controller-manager, scheduler and kwok,
+# built with Go from the module proxy once per version into .cluster/bin/. A KUBECONFIG set by
+# the caller means "use that cluster": nothing is built, and the tests run against it.
+cluster-build:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-build: KUBECONFIG is set; using that cluster, building nothing"; \
+	else cluster/build.sh; fi
+
+cluster-up:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-up: KUBECONFIG=$$KUBECONFIG is set; using that cluster"; \
+	else cluster/up.sh; fi
+
+cluster-down:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-down: KUBECONFIG is set; leaving that cluster alone"; \
+	else cluster/down.sh; fi
+
+# The lifecycle suite starts (and stops) its own local cluster, or uses the caller's KUBECONFIG.
+TEST_KUBECONFIG := $(if $(KUBECONFIG),ENVCTL_TEST_KUBECONFIG=$(KUBECONFIG))
+
+test: install frontend chromium cluster-build
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	$(TEST_KUBECONFIG) CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
@@ -106,6 +128,10 @@ bench: install
 		|| { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(UV) sync --frozen --python python3.11 --group bench --inexact
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Deploy, redeploy and destroy timed on the local control plane; writes its docs/benchmarks.md section.
+bench-deploy: install cluster-build
+	$(TEST_KUBECONFIG) nice -n 10 $(PY) -m bench.deploy $(BENCH_ARGS)
 
 lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .
