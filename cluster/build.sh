@@ -21,6 +21,13 @@ build() { # component, version, ldflags, packages...
 	if [[ -f $dest/.complete ]]; then
 		return 0
 	fi
+	# One build per component at a time (two `make test` runs at once): the second waits, then reuses.
+	mkdir -p "$bin_root"
+	exec {lock}>"$dest.lock"
+	flock "$lock"
+	if [[ -f $dest/.complete ]]; then
+		return 0
+	fi
 	echo "cluster: building $component $version from source (cached in ${dest#"$root"/})" >&2
 	local tmp=$dest.partial
 	rm -rf "$tmp" && mkdir -p "$tmp"
