@@ -28,7 +28,16 @@ mkdir -p "$state"
 export KWOK_WORKDIR=$state/kwok KWOK_KUBE_VERSION=$kube_version KWOK_KUBECTL_BINARY=$kubectl_binary
 kwokctl=("$kwok_bin/kwokctl" --name "$name")
 
-if [[ -f $kubeconfig ]] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then
+k=(kubectl --kubeconfig "$kubeconfig")
+setup() { # idempotent: the node pool, the Doppler CRD and the IngressClass
+	"${k[@]}" apply -f "$here/manifests/" >/dev/null
+	"${k[@]}" wait --for=condition=Established --timeout=60s crd/dopplersecrets.secrets.doppler.com >/dev/null
+	"${k[@]}" wait --for=condition=Ready --timeout=60s node --all >/dev/null
+	# Namespaces get their "default" ServiceAccount from the controller-manager: wait for its first.
+	"${k[@]}" wait --for=create --timeout=60s serviceaccount/default -n default >/dev/null
+}
+if [[ -f $kubeconfig ]] && "${k[@]}" get --raw /readyz >/dev/null 2>&1; then
+	setup
 	echo "cluster-up: already running (KUBECONFIG=${kubeconfig#"$root"/})"
 	exit 0
 fi
@@ -57,10 +66,5 @@ if ! "${kwokctl[@]}" create cluster --runtime binary --quiet-pull \
 	fail "kwokctl could not start the control plane: ${reason:-see $log}"
 fi
 
-k=(kubectl --kubeconfig "$kubeconfig")
-"${k[@]}" apply -f "$here/manifests/" >/dev/null
-"${k[@]}" wait --for=condition=Established --timeout=60s crd/dopplersecrets.secrets.doppler.com >/dev/null
-"${k[@]}" wait --for=condition=Ready --timeout=60s node --all >/dev/null
-# Namespaces get their "default" ServiceAccount from the controller-manager: wait for its first.
-"${k[@]}" wait --for=create --timeout=60s serviceaccount/default -n default >/dev/null
+setup
 echo "cluster-up: Kubernetes $kube_version (etcd $etcd_version, kwok $kwok_version) ready in $((SECONDS - started)) s; export KUBECONFIG=$kubeconfig"
