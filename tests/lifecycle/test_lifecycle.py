@@ -19,7 +19,7 @@ def test_deploy_redeploy_destroy_destroy(lifecycle: Lifecycle) -> None:
     code, first, err = lifecycle.run(*deploy)
     assert code == 0, err
     transcript += ["$ envctl " + " ".join(deploy), first]
-    assert "21 created, 0 changed, 0 unchanged, 0 pruned" in first
+    assert "22 created, 0 changed, 0 unchanged, 0 pruned" in first
     secret = lifecycle.cluster.get("Secret", "app-database", "pr-7")
     assert secret is not None
     url = base64.b64decode(secret["data"]["DATABASE_URL"]).decode()
@@ -32,7 +32,7 @@ def test_deploy_redeploy_destroy_destroy(lifecycle: Lifecycle) -> None:
     code, second, err = lifecycle.run(*deploy)
     assert code == 0, err
     transcript += ["$ envctl " + " ".join(deploy), second]
-    assert "0 created, 0 changed, 21 unchanged, 0 pruned" in second
+    assert "0 created, 0 changed, 22 unchanged, 0 pruned" in second
     assert "database app_pr_7: unchanged (password kept" in second
     assert "deployed preview pr-7: nothing changed" in second
     assert not [c for c in lifecycle.cluster.calls() if c.argv[0] == "delete"]

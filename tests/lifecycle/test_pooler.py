@@ -197,9 +197,9 @@ def pooled_config(bouncer: PgBouncer, path: Path) -> Path:
     section = re.search(r"(?ms)^\[environments\.preview\].*?(?=^\[)", config)
     assert section is not None
     pooled = section.group(0).replace(
-        f"database_port = {bouncer.server.port}",
-        f'database_port = {bouncer.port}\ndatabase_mode = "pooled"',
+        f"database_port = {bouncer.server.port}", f"database_port = {bouncer.port}"
     )
+    pooled = re.sub(r'(?m)^database_mode = "direct"', 'database_mode = "pooled"', pooled)
     path.write_text(config.replace(section.group(0), pooled), encoding="utf-8")
     return path
 
