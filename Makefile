@@ -35,7 +35,7 @@ help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
 	@echo "make test     - bring up PostgreSQL and Temporal, run every suite (Vitest, pytest, Playwright)"
 	@echo "make lint     - ruff (with bandit rules), ruff format --check, mypy, eslint, prettier --check,"
-	@echo "                tsc --noEmit, security checks"
+	@echo "                tsc --noEmit, markdownlint-cli2, security checks"
 	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
 	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
@@ -205,6 +205,7 @@ lint: install $(NODE_MODULES)
 	cd frontend && npx eslint --max-warnings=0 .
 	cd frontend && npx prettier --check .
 	cd frontend && npm run typecheck
+	frontend/node_modules/.bin/markdownlint-cli2 # every tracked Markdown file: .markdownlint-cli2.jsonc
 	$(MAKE) --no-print-directory security
 
 CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checkov.py)
