@@ -129,6 +129,18 @@ class PreviewPods:
             raise errors[0]
         return created
 
+    def recreate(self, name: str) -> Pod:
+        """A `Recreate` rollout of one Deployment: the old pod goes with its emptyDirs, then a new
+        pod mounts the same claims. It keeps the old host ports, so every Service still routes."""
+        old = self.pods[name]
+        old.delete()
+        new = self.pods[name] = Pod(old.deployment, self.ctx, host_ports=dict(old.host_ports))
+        new.create(self.proxy_rules(new))
+        new.run_init_containers()
+        new.start_containers()
+        self.wait_ready(new)
+        return new
+
     def running(self, pod: Pod, container: str, deadline: float) -> bool:
         if time.monotonic() > deadline:
             raise ProbeFailed(f"{pod.name}/{container}: not ready before the deadline")
