@@ -29,7 +29,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test coverage-frontend test-faults test-fuzz test-replay histories replay-env bench lint \
 	security review migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled \
-	podman base-images image ui-image test-containers bench-containers
+	podman base-images image ui-image test-containers bench-containers test-compose
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -50,6 +50,7 @@ help:
 	@echo "make image       - the Dockerfile built by podman from the local bases: localhost/preview-stack:local"
 	@echo "make test-containers - the rendered preview pods under podman, then envctl smoke"
 	@echo "make bench-containers - boot time and cgroup memory of the preview pods; docs/benchmarks.md"
+	@echo "make test-compose - ci/test's compose smoke test under podman-compose (host network, free ports)"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -117,6 +118,14 @@ ui-image: base-images
 # The rendered preview pods under podman, then envctl smoke against them (tests/containers).
 test-containers: install image ui-image
 	CONTAINERS_REQUIRED=1 $(BIN)/pytest -m containers tests/containers $(PYTEST_ARGS)
+
+# ci/test's compose smoke test under podman (scripts/compose_smoke.sh), with local stand-ins for
+# the compose file's postgres and mailpit images; not part of `make test` (CI runs it with Docker).
+PODMAN_COMPOSE_VERSION := 1.6.0
+test-compose: install image
+	$(SUDO) scripts/compose_images.sh
+	PODMAN_COMPOSE="$(UV) tool run --from podman-compose==$(PODMAN_COMPOSE_VERSION) podman-compose" \
+		scripts/compose_smoke.sh
 
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
