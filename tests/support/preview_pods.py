@@ -61,7 +61,8 @@ class PreviewPods:
     objects: list[Manifest]
     ctx: PodContext
     pods: dict[str, Pod] = field(default_factory=dict)
-    # Seconds after the pods were created: "<pod> init done", "<pod> started", "<pod> ready".
+    # Seconds after the pods were created: "<pod> init done", "<pod> started", "<pod> ready",
+    # "<pod>/<container> <probe>" (when that probe first passed).
     timings: dict[str, float] = field(default_factory=dict)
     created: float = 0.0
 
@@ -169,6 +170,8 @@ class PreviewPods:
                             started=started,
                             give_up_after_failures=gives_up,
                         )
+                        passed = time.monotonic() - self.created
+                        self.timings[f"{pod.deployment['metadata']['name']}/{name} {kind}"] = passed
             except BaseException as error:
                 results.append(error)
 
