@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -140,7 +141,8 @@ def main() -> int:
         started = time.perf_counter()
         server = KubeServer.for_session(scratch / "cluster")
         cluster_up = time.perf_counter() - started
-        postgres = PostgresServer.create(scratch / "pg")
+        # Not under the 0700 scratch folder: PostgreSQL runs as its own user.
+        postgres = PostgresServer.create(Path(f"/tmp/pg-bench-deploy-{uuid.uuid4().hex[:8]}"))
         postgres.start()
         bench = Bench(server, postgres, scratch)
         operator = DopplerOperator(bench.admin)

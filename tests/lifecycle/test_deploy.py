@@ -103,7 +103,9 @@ def test_production_waits_for_the_schema_job_before_the_workloads(lifecycle: Lif
     assert "Job/temporal-schema-1-31-1" in applied[1]
     assert not [n for n in applied[1] if n.startswith("Deployment/")]
     # The Secrets the operator writes (app-secrets, temporal-db) come before the schema Job.
-    assert order[wait - 3 : wait] == ["apply --server-side", *["wait --for=create"] * 2]
+    last_apply = max(i for i, verb in enumerate(order[:wait]) if verb == "apply --server-side")
+    assert order[last_apply + 1 : wait] == ["wait --for=create"] * (wait - last_apply - 1)
+    assert wait - last_apply - 1 >= 2
     assert order[wait + 1] == "apply --server-side"
     assert "Deployment/temporal-server" in applied[2]
     assert "database" not in out  # production's database is its own, from Doppler
@@ -259,7 +261,7 @@ def test_an_environment_that_does_not_fit_says_how_much_is_missing(lifecycle: Li
     cluster.namespace("pr-40", **labels)
     cluster.pod("pr-40", "web-old", "100m", "256Mi")  # replaced by this deploy: not counted
     cluster.namespace("other-team")
-    cluster.pod("other-team", "db-0", "3800m", "15872Mi")
+    cluster.pod("other-team", "db-0", "3900m", "16000Mi")
     code, _out, err = lifecycle.run(*deploy_args(40))
     assert code == 1
     assert err.strip() == (
@@ -532,7 +534,8 @@ def test_a_namespace_still_being_deleted_is_waited_for_then_deployed_afresh(
 def test_production_makes_the_new_worker_build_current_after_its_rollout(
     lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    for name, value in lifecycle.cluster.environ().items():
+        monkeypatch.setenv(name, value)
     lines: list[str] = []
     rollout = RecordedRollout(lines)
     report = deploy(
@@ -548,7 +551,8 @@ def test_production_makes_the_new_worker_build_current_after_its_rollout(
 def test_a_failed_worker_version_switch_fails_the_deploy_before_the_smoke_test(
     lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    for name, value in lifecycle.cluster.environ().items():
+        monkeypatch.setenv(name, value)
     smoke, lines = RecordedSmoke(), []
     with pytest.raises(CommandFailed, match="worker versions: no worker of python-worker"):
         deploy(
@@ -562,7 +566,8 @@ def test_a_failed_worker_version_switch_fails_the_deploy_before_the_smoke_test(
 def test_previews_switch_no_worker_version(
     lifecycle: Lifecycle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FAKE_KUBECTL_DIR", str(lifecycle.cluster.directory))
+    for name, value in lifecycle.cluster.environ().items():
+        monkeypatch.setenv(name, value)
     lines: list[str] = []
     rollout = RecordedRollout(lines)
     deploy(
