@@ -30,7 +30,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 .PHONY: help install run test coverage-frontend test-faults test-fuzz test-replay histories replay-env bench lint \
 	security review migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled \
 	podman base-images image ui-image test-containers bench-containers test-compose \
-	prod-temporal-images test-prod-temporal
+	prod-temporal-images test-prod-temporal cluster-build cluster-up cluster-down bench-deploy
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -53,6 +53,10 @@ help:
 	@echo "make bench-containers - boot time and cgroup memory of the preview pods; docs/benchmarks.md"
 	@echo "make test-compose - ci/test's compose smoke test under podman-compose (host network, free ports)"
 	@echo "make test-prod-temporal - production Temporal (built from source) on PostgreSQL, upgrade"
+	@echo "make cluster-up  - local Kubernetes control plane built from source (kwok nodes);"
+	@echo "                   KUBECONFIG=.cluster/kubeconfig. With KUBECONFIG set: that cluster, no build"
+	@echo "make cluster-down - stop it"
+	@echo "make bench-deploy - envctl deploy/redeploy/destroy times on the local control plane"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -160,9 +164,28 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium pgbouncer image ui-image prod-temporal-images
+# The local control plane (cluster/): etcd, kube-apiserver, controller-manager, scheduler and
+# kwok, built with Go from the module proxy once per version into
+# ~/.cache/preview-stack/cluster/bin/. A KUBECONFIG set by the caller means "use that cluster":
+# nothing is built, and the tests run against it.
+cluster-build:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-build: KUBECONFIG is set; using that cluster, building nothing"; \
+	else cluster/build.sh; fi
+
+cluster-up:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-up: KUBECONFIG=$$KUBECONFIG is set; using that cluster"; \
+	else cluster/up.sh; fi
+
+cluster-down:
+	@if [ -n "$$KUBECONFIG" ]; then echo "cluster-down: KUBECONFIG is set; leaving that cluster alone"; \
+	else cluster/down.sh; fi
+
+# The lifecycle suite starts (and stops) its own local cluster, or uses the caller's KUBECONFIG.
+TEST_KUBECONFIG := $(if $(KUBECONFIG),ENVCTL_TEST_KUBECONFIG=$(KUBECONFIG))
+
+test: install frontend chromium pgbouncer image ui-image prod-temporal-images cluster-build
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	$(TEST_KUBECONFIG) CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 # The frontend's lcov for SonarQube (ci.yml `sonarqube`): the coverage provider is installed
 # there only, without saving, so `make test` does not carry it.
@@ -218,6 +241,9 @@ bench: install
 # of docs/benchmarks.md. Not part of `make test`: minutes of load.
 bench-density: install pgbouncer
 	nice -n 10 $(PY) -m bench.density $(BENCH_ARGS)
+# Deploy, redeploy and destroy timed on the local control plane; writes its docs/benchmarks.md section.
+bench-deploy: install cluster-build
+	$(TEST_KUBECONFIG) nice -n 10 $(PY) -m bench.deploy $(BENCH_ARGS)
 
 lint: install $(NODE_MODULES)
 	$(BIN)/ruff check .

@@ -2,8 +2,9 @@
 
 1. the Namespace;
 2. everything that precedes the workloads in render order (quota, accounts, policies,
-   secrets, config, Jobs); then wait for the Jobs annotated `envctl/apply-phase:
-   before-workloads` (production's Temporal schema Job) to complete;
+   secrets, config, Jobs); then wait for what the workloads need: the Secrets the Doppler
+   operator writes, and the Jobs annotated `envctl/apply-phase: before-workloads`
+   (production's Temporal schema Job) to complete;
 3. the workloads and what routes to them.
 
 Then prune: every object envctl applied earlier in this namespace (its labels, envctl as field
@@ -83,7 +84,7 @@ def apply_environment(
     objects: list[Manifest],
     *,
     live_namespace: Manifest | None,
-    wait_for_jobs: Callable[[list[Manifest]], None],
+    before_workloads: Callable[[list[Manifest]], None],
     say: Callable[[str], None],
 ) -> ApplyResult:
     """Apply `objects` (in render order) and prune what is no longer rendered."""
@@ -107,8 +108,8 @@ def apply_environment(
         for item in kubectl.apply(batch):
             applied[object_key(item)] = item
         say(f"applied {len(batch)} object{'' if len(batch) == 1 else 's'} ({step})")
-        if step == "before workloads" and before_workload_jobs(batch):
-            wait_for_jobs(before_workload_jobs(batch))
+        if step == "before workloads":
+            before_workloads(batch)
 
     for key, item in applied.items():
         old = before.get(key)

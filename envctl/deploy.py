@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from envctl.apply import ApplyResult, apply_environment
+from envctl.apply import ApplyResult, apply_environment, before_workload_jobs
 from envctl.capacity import capacity_report, environment_pods
 from envctl.database import (
     AdminTarget,
@@ -41,7 +41,14 @@ from envctl.ownership import foreign_namespace_problem
 from envctl.pooler import admit_pooler, pooler_room_problem
 from envctl.render import build_objects
 from envctl.report import Report
-from envctl.rollout import Deadline, RolloutFailed, explain, wait_for_deployments, wait_for_jobs
+from envctl.rollout import (
+    Deadline,
+    RolloutFailed,
+    explain,
+    missing_managed_secrets,
+    wait_for_deployments,
+    wait_for_jobs,
+)
 from envctl.secret_values import (
     doppler_token,
     read_database_url,
@@ -272,7 +279,21 @@ def apply_and_wait(
 ) -> ApplyResult:
     kubectl, env = tools.kubectl, plan.env
 
-    def wait_jobs(jobs: list[Manifest]) -> None:
+    def before_workloads(early: list[Manifest]) -> None:
+        doppler = [item for item in early if item["kind"] == "DopplerSecret"]
+        missing = missing_managed_secrets(
+            kubectl, doppler, deadline, lambda line: tools.echo("  apply: " + line)
+        )
+        if missing:
+            raise CommandFailed(
+                f"the Doppler operator has not written {', '.join(missing)} within the deploy "
+                "timeout; the pods read it and cannot start without it. Is the operator "
+                f"installed and running? `kubectl describe dopplersecrets -n {env.namespace}` "
+                "shows what it reports"
+            )
+        jobs = before_workload_jobs(early)
+        if not jobs:
+            return
         failed = [w for w in wait_for_jobs(kubectl, jobs, deadline, tools.progress()) if not w.ok]
         if failed:
             raise RolloutFailed(failed, explain(kubectl, env.namespace, jobs))
@@ -284,7 +305,7 @@ def apply_and_wait(
                 env,
                 objects,
                 live_namespace=plan.live_namespace,
-                wait_for_jobs=wait_jobs,
+                before_workloads=before_workloads,
                 say=lambda line: tools.echo("  apply: " + line),
             )
         tools.echo(f"  apply: {result.summary()}")

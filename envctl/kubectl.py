@@ -3,7 +3,7 @@
 Why kubectl and not the Python client: it is on every GitHub runner and understands every
 kubeconfig auth plugin (exec credentials for EKS, GKE, AKS, OIDC) without envctl knowing them.
 Secret material is only ever passed on stdin, never in argv, files or logs. `KUBECTL` names
-another executable (tests point it at a recording stand-in).
+another executable (tests point it at a fault injector around the real kubectl).
 """
 
 from __future__ import annotations
@@ -215,6 +215,18 @@ class Kubectl:
             check=False,
             timeout=timeout_seconds + 30,
         )
+
+    def wait_created(self, kind: str, name: str, namespace: str, timeout_seconds: int) -> bool:
+        """Wait until the object exists; False if it is still missing at the timeout."""
+        args = ["wait", "--for=create", f"{resource(kind)}/{name}", "-n", namespace]
+        result = self.run(
+            *args, f"--timeout={timeout_seconds}s", check=False, timeout=timeout_seconds + 30
+        )
+        if result.returncode == 0:
+            return True
+        if "timed out" in result.stderr:
+            return False
+        raise KubectlError(args, result.returncode, result.stderr)
 
     def wait_deleted(self, kind: str, name: str, timeout_seconds: int) -> bool:
         """Wait until the object is gone; False if it is still there at the timeout."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from envctl.kubectl import Kubectl, KubectlError, Manifest, resource
@@ -122,6 +123,24 @@ def wait_for_jobs(
         outcomes.append(Waited(name, ok, seconds, detail))
     progress.close()
     return outcomes
+
+
+def missing_managed_secrets(
+    kubectl: Kubectl,
+    doppler_secrets: list[Manifest],
+    deadline: Deadline,
+    say: Callable[[str], None],
+) -> list[str]:
+    """Wait for the Secret the Doppler operator writes from each DopplerSecret: the pods read it
+    and cannot start before it exists. Returns what is still missing at the deadline."""
+    missing = []
+    for item in doppler_secrets:
+        name, namespace = item["metadata"]["name"], item["metadata"]["namespace"]
+        managed = item["spec"]["managedSecret"]["name"]
+        say(f"waiting for the Doppler operator to write Secret {managed} (DopplerSecret {name})")
+        if not kubectl.wait_created("Secret", managed, namespace, deadline.remaining()):
+            missing.append(f"Secret {managed} (DopplerSecret {name})")
+    return missing
 
 
 def _ready(pod: Manifest) -> bool:

@@ -60,9 +60,11 @@ def _policy(
             kind for kind, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None
         ],
     }
-    if ingress is not None:
+    # An empty rule list denies all, as an absent one does with its policy type listed; the API
+    # server stores it as absent, so sending [] would make every server-side apply a change.
+    if ingress:
         spec["ingress"] = ingress
-    if egress is not None:
+    if egress:
         spec["egress"] = egress
     return {
         "apiVersion": "networking.k8s.io/v1",

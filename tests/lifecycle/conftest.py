@@ -1,5 +1,7 @@
-"""Fixtures for the lifecycle commands: the kubectl stand-in, a real PostgreSQL playing the
-shared preview server, a config pointing previews at it, and the GitHub API stand-in."""
+"""Fixtures for the lifecycle commands: a real Kubernetes API server (the local control plane,
+or the cluster ENVCTL_TEST_KUBECONFIG names), the real kubectl behind a fault injector, a real
+PostgreSQL playing the shared preview server, a config pointing previews at it, and the GitHub
+API stand-in."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from typer.testing import CliRunner
 
 from envctl import cli
 from envctl.config import REPO_CONFIG_PATH
-from tests.support.fake_kubectl import FakeCluster
+from tests.support.doppler_operator import DopplerOperator
 from tests.support.github_api import GitHubApi
+from tests.support.kube_cluster import Baseline, Cluster, KubeServer
 from tests.support.postgres import PostgresServer
 
 IMAGE = "ghcr.io/example/preview-stack:3f2a9c1"
@@ -50,7 +53,7 @@ def config_text(port: int) -> str:
 class Lifecycle:
     """Everything a lifecycle command needs, and a way to run it as `envctl ...`."""
 
-    cluster: FakeCluster
+    cluster: Cluster
     postgres: PostgresServer
     config: Path
     environ: dict[str, str]
@@ -90,17 +93,41 @@ class Lifecycle:
         return str(row[0])
 
 
+@pytest.fixture(scope="session")
+def kube_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeServer]:
+    server = KubeServer.for_session(tmp_path_factory.mktemp("cluster"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def baseline(kube_server: KubeServer, tmp_path_factory: pytest.TempPathFactory) -> Baseline:
+    return Baseline.of(Cluster(kube_server, tmp_path_factory.mktemp("baseline")))
+
+
 @pytest.fixture
-def cluster(tmp_path: Path) -> FakeCluster:
-    fake = FakeCluster(tmp_path / "kube")
-    fake.node("node-a", cpu="4", memory="16Gi")
-    fake.node("node-b", cpu="4", memory="16Gi")
-    return fake
+def cluster(kube_server: KubeServer, baseline: Baseline, tmp_path: Path) -> Iterator[Cluster]:
+    real = Cluster(kube_server, tmp_path / "kube")
+    yield real
+    baseline.restore(real)  # every namespace, node and cluster role this test made goes
+
+
+@pytest.fixture
+def doppler_operator(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[None]:
+    """The operator's stand-in (Doppler cannot run here), unless the test needs it absent."""
+    if request.node.get_closest_marker("without_doppler_operator"):
+        yield
+        return
+    operator = DopplerOperator(cluster)
+    operator.start()
+    yield
+    operator.stop()
 
 
 @pytest.fixture
 def lifecycle(
-    cluster: FakeCluster,
+    cluster: Cluster,
+    doppler_operator: None,
     shared_postgres: PostgresServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

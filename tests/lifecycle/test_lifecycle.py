@@ -1,5 +1,5 @@
 """The whole life of a preview through the CLI: deploy, redeploy (no changes), destroy,
-destroy again (a no-op), against the kubectl stand-in and the real shared PostgreSQL."""
+destroy again (a no-op), against the real API server and the real shared PostgreSQL."""
 
 from __future__ import annotations
 
@@ -47,7 +47,10 @@ def test_deploy_redeploy_destroy_destroy(lifecycle: Lifecycle) -> None:
     transcript += ["$ envctl " + " ".join(destroy), third]
     assert "namespace pr-7: deleted" in third
     assert "database app_pr_7 and role app_pr_7: dropped" in third
+    # Finalized by the namespace controller before destroy returned: nothing of any namespaced
+    # type the server offers is left in it.
     assert lifecycle.cluster.get("Namespace", "pr-7") is None
+    assert len(lifecycle.cluster.namespaced_resources()) > 20
     assert lifecycle.cluster.objects(namespace="pr-7") == []
     assert not lifecycle.database_exists("app_pr_7")
     assert not lifecycle.role_exists("app_pr_7")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.lifecycle.conftest import IMAGE, Lifecycle
+from tests.support.waiting import wait_until
 
 
 def test_list_shows_kind_pr_age_image_readiness_and_urls(lifecycle: Lifecycle) -> None:
@@ -10,11 +11,23 @@ def test_list_shows_kind_pr_age_image_readiness_and_urls(lifecycle: Lifecycle) -
         lifecycle.run("deploy", "preview", "--pr", "80", "--image", IMAGE, "--skip-smoke")[0] == 0
     )
     assert lifecycle.run("deploy", "permanent-preview", "--image", IMAGE, "--skip-smoke")[0] == 0
-    web = lifecycle.cluster.get("Deployment", "web", "preview")
-    assert web is not None
-    web["status"]["readyReplicas"] = 0  # the permanent preview's web pod is not ready
-    lifecycle.cluster.add(web)
-    lifecycle.cluster.add({"kind": "Namespace", "metadata": {"name": "someone-else"}})
+    cluster = lifecycle.cluster
+    # The permanent preview's web pod is lost and its replacement cannot be scheduled.
+    for node in cluster.names("Node"):
+        cluster.run("cordon", node)
+    cluster.run(
+        "delete", "pods", "-n", "preview", "-l", "app.kubernetes.io/name=web", "--wait=true"
+    )
+    wait_until(
+        lambda: (
+            not (cluster.get("Deployment", "web", "preview") or {})
+            .get("status", {})
+            .get("readyReplicas")
+        ),
+        60,
+        "the permanent preview's web Deployment to report no ready replica",
+    )
+    cluster.add({"kind": "Namespace", "metadata": {"name": "someone-else"}})
 
     code, out, err = lifecycle.run("list")
 

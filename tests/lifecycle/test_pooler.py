@@ -25,7 +25,7 @@ from envctl.config import Pooler, load_config
 from envctl.database import AdminTarget, Provisioned, provision
 from envctl.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
 from tests.lifecycle.conftest import IMAGE, Lifecycle, config_text
-from tests.support.fake_kubectl import FakeCluster
+from tests.support.kube_cluster import Cluster
 from tests.support.pgbouncer import PgBouncer
 from tests.support.postgres import PostgresServer
 
@@ -205,10 +205,12 @@ def pooled_config(bouncer: PgBouncer, path: Path) -> Path:
 
 
 def test_a_pooled_deploy_hands_the_pods_the_poolers_url(
-    bouncer: PgBouncer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bouncer: PgBouncer,
+    cluster: Cluster,
+    doppler_operator: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cluster = FakeCluster(tmp_path / "kube")
-    cluster.node("node-a", cpu="4", memory="16Gi")
     for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
         monkeypatch.delenv(name, raising=False)
     config = pooled_config(bouncer, tmp_path / "envctl.toml")
