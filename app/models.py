@@ -95,6 +95,16 @@ class Job(Base):
     cancel_requested_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
+class JobStateSync(Base):
+    """When a worker's reconciler last confirmed the `jobs` rows against Temporal; reads
+    older than the bound say the state may be stale."""
+
+    __tablename__ = "job_state_sync"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    confirmed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class JobArtifact(Base):
     """A file a job produced (the export CSV), stored so that any web pod can serve it."""
 
