@@ -93,6 +93,8 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # "<cluster id>/<namespace>" the workflow was started on: reconcilers repair only their own.
+    temporal_origin: Mapped[str | None] = mapped_column(String(300))
 
 
 class JobStateSync(Base):

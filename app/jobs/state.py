@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -55,6 +55,8 @@ class Unfinished:
     id: str
     status: JobStatus
     created_at: datetime
+    # None: started before origins were recorded, so not provably this Temporal's.
+    origin: str | None
 
 
 class JobStateStore:
@@ -104,15 +106,27 @@ class JobStateStore:
         with self.database.session() as session:
             return session.scalar(select(Job.id).where(Job.id == job_id)) is not None
 
-    def unfinished(self, limit: int) -> list[Unfinished]:
+    def unfinished(self, limit: int, origin: str) -> list[Unfinished]:
+        """Unfinished rows started on the Temporal `origin` names, or of unknown origin."""
         with self.database.session() as session:
             rows = session.execute(
-                select(Job.id, Job.status, Job.created_at)
-                .where(Job.status.not_in(_TERMINAL))
+                select(Job.id, Job.status, Job.created_at, Job.temporal_origin)
+                .where(
+                    Job.status.not_in(_TERMINAL),
+                    or_(Job.temporal_origin == origin, Job.temporal_origin.is_(None)),
+                )
                 .order_by(Job.created_at)
                 .limit(limit)
             ).all()
-        return [Unfinished(row.id, JobStatus(row.status), as_utc(row.created_at)) for row in rows]  # type: ignore[arg-type]
+        return [
+            Unfinished(
+                row.id,
+                JobStatus(row.status),
+                as_utc(row.created_at),  # type: ignore[arg-type]
+                row.temporal_origin,
+            )
+            for row in rows
+        ]
 
     def confirm_synced(self, at: datetime) -> None:
         with self.database.session() as session:

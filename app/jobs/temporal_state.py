@@ -6,9 +6,11 @@ reads never ask Temporal.
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio.api.workflowservice.v1 import GetClusterInfoRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ActivityError, CancelledError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,6 +28,21 @@ CLOSED = {
     WorkflowExecutionStatus.CANCELED: JobStatus.CANCELLED,
 }
 GONE = "the job's workflow no longer exists in Temporal"
+_ORIGINS: weakref.WeakKeyDictionary[Client, str] = weakref.WeakKeyDictionary()
+
+
+async def temporal_origin(client: Client) -> str:
+    """Which Temporal this client talks to: "<cluster id>/<namespace>", asked once per client.
+
+    The cluster id lives in Temporal's persistence, so it survives restarts on the same
+    store and differs between servers that share nothing."""
+    origin = _ORIGINS.get(client)
+    if origin is None:
+        info = await client.workflow_service.get_cluster_info(
+            GetClusterInfoRequest(), timeout=RPC_TIMEOUT
+        )
+        origin = _ORIGINS[client] = f"{info.cluster_id}/{client.namespace}"
+    return origin
 
 
 def succeeded(result: Any, at: datetime | None = None) -> Outcome:

@@ -23,7 +23,7 @@ from app.db import Database, utcnow
 from app.jobs.base import JobContext, JobInput, JobType
 from app.jobs.state import JobStateStore, Outcome, notify, workflow_id
 from app.jobs.status import TERMINAL, JobStatus
-from app.jobs.temporal_state import described_outcome
+from app.jobs.temporal_state import described_outcome, temporal_origin
 from app.models import Job
 from app.settings import Settings
 from app.temporal_client import TemporalGateway
@@ -63,6 +63,7 @@ class JobTracker:
         if existing is not None:
             return _same_request(existing, job_type.name, stored_input), False
         job_id = job_id_for(owner_id, idempotency_key)
+        origin = self.gateway.run(temporal_origin)  # one RPC per process, then cached
         try:
             with self.database.session() as session:
                 job = Job(
@@ -72,6 +73,7 @@ class JobTracker:
                     status=JobStatus.QUEUED,
                     input=stored_input,
                     idempotency_key=idempotency_key,
+                    temporal_origin=origin,
                 )
                 session.add(job)
                 session.flush()

@@ -5,7 +5,9 @@ visibility about their workflows in batches (one list call per batch, not one ca
 job) and records the outcome of every workflow that has closed, so a write the worker
 missed (it died between the Temporal transition and the database write) is repaired
 within one interval plus the pass of a running worker. A workflow that visibility does
-not know is described one by one, once its row is old enough for visibility to have it.
+not know is described one by one, once its row is old enough for visibility to have it,
+and marked failed only if the row was started on this Temporal (its cluster id and
+namespace): a row from another Temporal, or of unknown origin, is never called gone.
 Each clean pass records when the rows were last confirmed; reads say "may be stale"
 once that is older than `JOB_STATE_STALE_AFTER_SECONDS`.
 """
@@ -24,7 +26,7 @@ from temporalio.service import RPCError
 from app.db import utcnow
 from app.jobs.state import JobStateStore, Unfinished, workflow_id
 from app.jobs.status import JobStatus
-from app.jobs.temporal_state import CLOSED, closed_outcome, described_outcome
+from app.jobs.temporal_state import CLOSED, closed_outcome, described_outcome, temporal_origin
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -36,15 +38,18 @@ async def reconcile_once(client: Client, store: JobStateStore) -> int:
     """One pass; returns how many rows it repaired."""
     checked_at = utcnow()
     loop = asyncio.get_running_loop()
-    rows = await loop.run_in_executor(None, store.unfinished, ROWS_PER_PASS)
+    origin = await temporal_origin(client)
+    rows = await loop.run_in_executor(None, store.unfinished, ROWS_PER_PASS, origin)
     repaired = 0
     for start in range(0, len(rows), BATCH):
-        repaired += await _reconcile_batch(client, store, rows[start : start + BATCH])
+        repaired += await _reconcile_batch(client, store, rows[start : start + BATCH], origin)
     await loop.run_in_executor(None, store.confirm_synced, checked_at)
     return repaired
 
 
-async def _reconcile_batch(client: Client, store: JobStateStore, rows: list[Unfinished]) -> int:
+async def _reconcile_batch(
+    client: Client, store: JobStateStore, rows: list[Unfinished], origin: str
+) -> int:
     loop = asyncio.get_running_loop()
     by_workflow = {workflow_id(row.id): row for row in rows}
     quoted = ", ".join(f"'{name}'" for name in by_workflow)  # ids are validated UUIDs
@@ -72,7 +77,7 @@ async def _reconcile_batch(client: Client, store: JobStateStore, rows: list[Unfi
         repaired += int(written)
     old_enough = utcnow() - VISIBILITY_GRACE
     for name, row in by_workflow.items():
-        if name in seen or row.created_at > old_enough:
+        if name in seen or row.origin != origin or row.created_at > old_enough:
             continue
         gone = await described_outcome(client, name)
         if gone is not None:

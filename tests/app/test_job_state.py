@@ -3,6 +3,7 @@ stale; the reconciler repairs rows that drifted from Temporal."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
@@ -11,16 +12,19 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
+from temporalio.client import Client
 
 from app.db import Database, utcnow
 from app.factory import create_app
 from app.jobs.changes import ChangeHub, job_key
 from app.jobs.state import JobStateStore
 from app.jobs.status import JobStatus
+from app.jobs.temporal_state import temporal_origin
 from app.migrate import upgrade
 from app.models import Job
 from app.settings import Settings
+from app.worker.reconciler import VISIBILITY_GRACE, reconcile_once
 from tests.conftest import settings_from_env
 from tests.support.accounts import signup
 from tests.support.ports import free_port
@@ -203,3 +207,60 @@ def test_reads_say_the_state_may_be_stale_while_temporal_is_down(
     finally:
         worker.stop()
         temporal.stop()
+
+
+def old_row(database: Database, owner_id: int, origin: str | None) -> str:
+    """A running row with no workflow behind it, older than visibility's grace."""
+    job_id = str(uuid.uuid4())
+    with database.session() as session:
+        session.add(
+            Job(
+                id=job_id,
+                owner_id=owner_id,
+                type="echo",
+                status="running",
+                input={},
+                temporal_origin=origin,
+                created_at=utcnow() - 2 * VISIBILITY_GRACE,
+            )
+        )
+    return job_id
+
+
+@pytest.mark.usefixtures("worker")
+def test_the_reconciler_repairs_only_rows_started_on_its_own_temporal(
+    client: FlaskClient,
+    auth: dict[str, str],
+    settings: Settings,
+    temporal_server: TemporalDevServer,
+) -> None:
+    started = start(client, auth, {"type": "echo", "input": {"message": "mine"}})
+    owner = client.get("/api/auth/me", headers=auth).get_json()["id"]
+
+    async def scenario() -> tuple[str, dict[str, str | None]]:
+        temporal = await Client.connect(temporal_server.address)
+        origin = await temporal_origin(temporal)
+        database = Database(settings)
+        try:
+            rows = {
+                "elsewhere": old_row(database, owner, "another-cluster/default"),
+                "unknown": old_row(database, owner, None),
+                "mine": old_row(database, owner, origin),
+            }
+            await reconcile_once(temporal, JobStateStore(database))
+            with database.session() as session:
+                found = session.execute(
+                    select(Job.id, Job.status, Job.temporal_origin).where(
+                        Job.id.in_([*rows.values(), started["id"]])
+                    )
+                ).all()
+        finally:
+            database.dispose()
+        by_id = {row.id: (row.status, row.temporal_origin) for row in found}
+        assert by_id[started["id"]][1] == origin  # what the web app recorded on start
+        return origin, {name: by_id[job_id][0] for name, job_id in rows.items()}
+
+    origin, statuses = asyncio.run(scenario())
+    assert origin.endswith("/default") and len(origin) > len("/default")
+    # Only the row this Temporal started, and cannot find, is called gone.
+    assert statuses == {"elsewhere": "running", "unknown": "running", "mine": "failed"}
