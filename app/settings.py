@@ -192,9 +192,12 @@ class Settings(BaseSettings):
 
     @property
     def listen_url(self) -> str | None:
-        """Where change notifications are LISTENed for; None means poll (SQLite)."""
+        """Where change notifications are LISTENed for; None means poll (SQLite, or a
+        transaction-mode pooler without a direct `DATABASE_LISTEN_URL`)."""
         if self.database_listen_url is not None:
             return self.database_listen_url
+        if self.db_transaction_pooling:  # PgBouncer would drop the LISTEN after one statement
+            return None
         url = self.sqlalchemy_url
         if url.startswith("postgresql+psycopg://"):
             return "postgresql://" + url.removeprefix("postgresql+psycopg://")

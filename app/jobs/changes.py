@@ -3,9 +3,10 @@
 One thread per web process LISTENs on `job_changes` over its own direct connection
 (`DATABASE_LISTEN_URL`, else `DATABASE_URL`): LISTEN needs a session connection, which a
 transaction-mode pooler does not give, so behind PgBouncer point `DATABASE_LISTEN_URL`
-at the server itself. Without a listener (SQLite, or the connection is down) waits
-degrade to re-reading every `POLL_SECONDS`; with one they still re-read every
-`SAFETY_SECONDS`, so a lost notification costs at most that much latency.
+at the server itself; pooled mode without it does not listen. Without a listener
+(SQLite, pooled mode, or the connection is down) waits degrade to re-reading every
+`POLL_SECONDS`; with one they still re-read every `SAFETY_SECONDS`, so a lost
+notification costs at most that much latency.
 """
 
 from __future__ import annotations
