@@ -10,6 +10,7 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.api.workflowservice.v1 import GetClusterInfoRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ActivityError, CancelledError, FailureError
@@ -78,6 +79,15 @@ async def described_outcome(client: Client, workflow_id: str) -> Outcome | None:
     if description.status is None or description.status not in CLOSED:
         return None
     return await closed_outcome(client, workflow_id, description.close_time)
+
+
+async def an_activity_started(client: Client, workflow_id: str) -> bool:
+    """Whether one of the workflow's activities is executing on a worker now."""
+    description = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    return any(
+        pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+        for pending in description.raw_description.pending_activities
+    )
 
 
 def failure_message(failure: BaseException) -> str:

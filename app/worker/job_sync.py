@@ -46,13 +46,17 @@ class JobSync:
         self.store = store
         self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
         self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
         self._progress_written: dict[str, float] = {}
 
     def activity_started(self, workflow_id: str) -> None:
+        """Called on the worker's event loop as an activity of the job starts."""
         job_id = job_id_of(workflow_id)
         if job_id is None:
             return
-        self._submit(self._when_visible, self.store.mark_running, job_id, utcnow())
+        task = asyncio.create_task(self._when_visible(self.store.mark_running, job_id, utcnow()))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
         if job_id not in self._watchers:
             self._watchers[job_id] = asyncio.create_task(self._watch(job_id, workflow_id))
 
@@ -72,9 +76,7 @@ class JobSync:
         try:
             outcome = await self._outcome(workflow_id)
             if outcome is not None:
-                await asyncio.get_running_loop().run_in_executor(
-                    self._writer, self._record, job_id, outcome, started_at
-                )
+                await self._when_visible(self.store.record_outcome, job_id, outcome, started_at)
         finally:
             self._watchers.pop(job_id, None)
             self._progress_written.pop(job_id, None)
@@ -89,17 +91,24 @@ class JobSync:
             log.warning("job %s: result wait failed (%s); reconciler's turn", workflow_id, error)
             return None
 
-    def _when_visible(self, write: Any, job_id: str, *args: Any) -> None:
+    async def _when_visible(self, write: Any, job_id: str, *args: Any) -> None:
+        """Write once the row is visible; the backoff waits on the loop, not a writer thread,
+        so other jobs' writes go ahead meanwhile."""
+        loop = asyncio.get_running_loop()
         for delay in ROW_VISIBLE_DELAYS:
-            if write(job_id, *args) or self.store.exists(job_id):
+            try:
+                done = await loop.run_in_executor(
+                    self._writer, self._write_or_exists, write, job_id, *args
+                )
+            except SQLAlchemyError as error:
+                log.warning("job %s: state not written (%s); left to the reconciler", job_id, error)
                 return
-            time.sleep(delay)  # backoff while the web app's insert commits
+            if done:
+                return
+            await asyncio.sleep(delay)  # backoff while the web app's insert commits
 
-    def _record(self, job_id: str, outcome: Outcome, started_at: Any) -> None:
-        try:
-            self._when_visible(self.store.record_outcome, job_id, outcome, started_at)
-        except SQLAlchemyError as error:
-            log.warning("job %s: outcome not written (%s); left to the reconciler", job_id, error)
+    def _write_or_exists(self, write: Any, job_id: str, *args: Any) -> bool:
+        return bool(write(job_id, *args)) or self.store.exists(job_id)
 
     def _submit(self, write: Any, *args: Any) -> None:
         def run() -> None:
@@ -111,9 +120,10 @@ class JobSync:
         self._writer.submit(run)
 
     async def close(self) -> None:
-        for task in list(self._watchers.values()):
+        tasks = [*self._watchers.values(), *self._pending]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._writer.shutdown(wait=True)
 
 

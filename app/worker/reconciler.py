@@ -26,12 +26,22 @@ from temporalio.service import RPCError
 from app.db import utcnow
 from app.jobs.state import JobStateStore, Unfinished, workflow_id
 from app.jobs.status import JobStatus
-from app.jobs.temporal_state import CLOSED, closed_outcome, described_outcome, temporal_origin
+from app.jobs.temporal_state import (
+    CLOSED,
+    an_activity_started,
+    closed_outcome,
+    described_outcome,
+    temporal_origin,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 50
 ROWS_PER_PASS = 1000
 VISIBILITY_GRACE = timedelta(seconds=30)
+# A queued row whose workflow runs is checked (one describe) once it is this old, so a
+# missed "running" write is repaired without describing every job that waits for a slot.
+QUEUED_CHECK_AFTER = timedelta(seconds=10)
+DESCRIBES_PER_BATCH = 10
 
 
 async def reconcile_once(client: Client, store: JobStateStore) -> int:
@@ -54,7 +64,7 @@ async def _reconcile_batch(
     by_workflow = {workflow_id(row.id): row for row in rows}
     quoted = ", ".join(f"'{name}'" for name in by_workflow)  # ids are validated UUIDs
     seen: set[str] = set()
-    repaired = 0
+    repaired = described = 0
     async for execution in client.list_workflows(f"WorkflowId IN ({quoted})"):
         row = by_workflow.get(execution.id)
         if row is None or execution.id in seen:
@@ -65,9 +75,16 @@ async def _reconcile_batch(
             written = await loop.run_in_executor(
                 None, store.record_outcome, row.id, outcome, execution.start_time
             )
-        elif execution.status is WorkflowExecutionStatus.RUNNING and row.status is JobStatus.QUEUED:
-            # Past its first workflow task and activity: it runs, whatever the row says.
-            if execution.history_length < 4:
+        elif (
+            execution.status is WorkflowExecutionStatus.RUNNING
+            and row.status is JobStatus.QUEUED
+            and row.created_at < utcnow() - QUEUED_CHECK_AFTER
+            and described < DESCRIBES_PER_BATCH
+        ):
+            # "running" means an activity started (what the worker records), not merely that
+            # the workflow runs: a job waiting for an activity slot stays queued.
+            described += 1
+            if not await an_activity_started(client, execution.id):
                 continue
             written = await loop.run_in_executor(
                 None, store.mark_running, row.id, execution.start_time or utcnow()

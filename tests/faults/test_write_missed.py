@@ -56,7 +56,7 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
 ) -> None:
     api = ApiClient.sign_up(stack.url)
     ledger = Ledger(api, temporal_server.address, stack.env["TEMPORAL_TASK_QUEUE"])
-    ledger.submit(("echo", {"message": f"m{n}", "delay_ms": 3000}) for n in range(JOBS))
+    ledger.submit(("echo", {"message": f"m{n}", "delay_ms": 6000}) for n in range(JOBS))
     ids = list(ledger.submitted)
     wait_until(
         lambda: all(j["status"] == "running" for j in ledger.current().values()),
