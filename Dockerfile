@@ -32,8 +32,11 @@ RUN uv sync --frozen --no-dev
 
 # --- runtime: slim, non-root, read-only friendly ------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
+# /var/lib/temporal belongs to the app user, so a named volume mounted there (compose's
+# temporal-data) starts as the image's directory, writable by uid 10001, under Docker and podman.
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app \
+    && install -d -o 10001 -g 10001 -m 0755 /var/lib/temporal
 WORKDIR /app
 COPY --from=python /app /app
 COPY --from=frontend /src/frontend/dist /app/frontend/dist

@@ -29,13 +29,14 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help install run test coverage-frontend test-faults test-fuzz test-replay histories replay-env bench lint \
 	security review migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled \
-	podman base-images image ui-image test-containers bench-containers
+	podman base-images image ui-image test-containers bench-containers test-compose \
+	prod-temporal-images test-prod-temporal
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
 	@echo "make test     - bring up PostgreSQL and Temporal, run every suite (Vitest, pytest, Playwright)"
 	@echo "make lint     - ruff (with bandit rules), ruff format --check, mypy, eslint, prettier --check,"
-	@echo "                tsc --noEmit, security checks"
+	@echo "                tsc --noEmit, markdownlint-cli2, security checks"
 	@echo "make dev      - Vite dev server on :5173 with hot reload, /api proxied to :8080 (make run)"
 	@echo "make openapi  - refresh the frontend's copy of the OpenAPI document and its TypeScript types"
 	@echo "make test-faults - only the fault-injection suite (tests/faults); table in artifacts/faults/"
@@ -50,6 +51,8 @@ help:
 	@echo "make image       - the Dockerfile built by podman from the local bases: localhost/preview-stack:local"
 	@echo "make test-containers - the rendered preview pods under podman, then envctl smoke"
 	@echo "make bench-containers - boot time and cgroup memory of the preview pods; docs/benchmarks.md"
+	@echo "make test-compose - ci/test's compose smoke test under podman-compose (host network, free ports)"
+	@echo "make test-prod-temporal - production Temporal (built from source) on PostgreSQL, upgrade"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
@@ -118,6 +121,24 @@ ui-image: base-images
 test-containers: install image ui-image
 	CONTAINERS_REQUIRED=1 $(BIN)/pytest -m containers tests/containers $(PYTEST_ARGS)
 
+# ci/test's compose smoke test under podman (scripts/compose_smoke.sh), with local stand-ins for
+# the compose file's postgres and mailpit images; not part of `make test` (CI runs it with Docker).
+PODMAN_COMPOSE_VERSION := 1.6.0
+test-compose: install image
+	$(SUDO) scripts/compose_images.sh
+	PODMAN_COMPOSE="$(UV) tool run --from podman-compose==$(PODMAN_COMPOSE_VERSION) podman-compose" \
+		scripts/compose_smoke.sh
+# Production Temporal run here (tests/prod_temporal): the pinned server and the previous minor
+# release (the upgrade test's start), built from go.temporal.io/server and packaged as local
+# images under the pinned names. Binaries are cached in ~/.cache/preview-stack/temporal/<version>/.
+TEMPORAL_VERSION := $(shell sed -n 's|^temporal_server = ".*:\([0-9][0-9.]*\)".*|\1|p' deploy/envctl.toml)
+prod-temporal-images: install base-images
+	scripts/temporal_images.sh $(TEMPORAL_VERSION)
+	scripts/temporal_images.sh $$(scripts/temporal_previous_minor.sh $(TEMPORAL_VERSION))
+
+test-prod-temporal: prod-temporal-images
+	PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest tests/prod_temporal $(PYTEST_ARGS)
+
 openapi: install $(NODE_MODULES)
 	$(PY) -m tests.e2e.openapi_document
 	cd frontend && npm run openapi:types
@@ -139,9 +160,9 @@ run: install frontend
 	WEB_PORT=$(WEB_PORT) TEMPORAL_UI_PORT=$(TEMPORAL_UI_PORT) \
 	$(BIN)/honcho -f Procfile start
 
-test: install frontend chromium pgbouncer image ui-image
+test: install frontend chromium pgbouncer image ui-image prod-temporal-images
 	cd frontend && npx vitest run
-	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 # The frontend's lcov for SonarQube (ci.yml `sonarqube`): the coverage provider is installed
 # there only, without saving, so `make test` does not carry it.
@@ -205,6 +226,7 @@ lint: install $(NODE_MODULES)
 	cd frontend && npx eslint --max-warnings=0 .
 	cd frontend && npx prettier --check .
 	cd frontend && npm run typecheck
+	frontend/node_modules/.bin/markdownlint-cli2 # every tracked Markdown file: .markdownlint-cli2.jsonc
 	$(MAKE) --no-print-directory security
 
 CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checkov.py)

@@ -228,6 +228,8 @@ class ProductionTemporal(_Strict):
     """Production Temporal: our own server on PostgreSQL, or an external cluster."""
 
     mode: TemporalMode
+    # the Temporal namespace web and worker use (TEMPORAL_NAMESPACE); postgres mode registers it
+    namespace: str = "default"
     # external mode
     address: str = ""
     tls: bool = False
@@ -252,6 +254,11 @@ class ProductionTemporal(_Strict):
     @classmethod
     def _database_cidr(cls, value: str) -> str:
         return require_cidr(value, "temporal.database_cidr")
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: str) -> str:
+        return require_dns_subdomain(value, "production_temporal.namespace")
 
     @model_validator(mode="after")
     def _mode_needs(self) -> ProductionTemporal:

@@ -42,6 +42,9 @@ def app_settings(env: Environment, component: Component) -> list[Manifest]:
     ]
     if env.settings.database_mode == "pooled":
         settings.append(env_value("DB_TRANSACTION_POOLING", "true"))
+    if env.temporal_mode == "postgres":
+        # The namespace its Job registers; external mode's comes from the Doppler config.
+        settings.append(env_value("TEMPORAL_NAMESPACE", env.config.production_temporal.namespace))
     # Never TEMPORAL_SERVER_ADDRESS itself: an explicit env entry beats the secret's envFrom.
     if env.temporal_mode == "external":
         settings += [

@@ -102,12 +102,13 @@ def http_probe(path: str, port: str, *, period: int = 10, failures: int = 3) -> 
     }
 
 
-# The frontend's own health name: SERVING only once the WorkflowService answers.
+# The frontend reports this service SERVING only once membership is up; the empty name
+# ("the server") is SERVING as soon as the port listens.
 WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 
 
 def grpc_probe(port: int, *, period: int = 10, failures: int = 3) -> Manifest:
-    """Kubernetes' native gRPC health probe (grpc.health.v1), which Temporal's frontend serves."""
+    """Kubernetes' native gRPC health probe (grpc.health.v1) for Temporal's WorkflowService."""
     return {
         "grpc": {"port": port, "service": WORKFLOW_SERVICE},
         "periodSeconds": period,

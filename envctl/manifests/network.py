@@ -159,7 +159,15 @@ def network_policies(env: Environment) -> list[Manifest]:
         database = _rule([_cidr(temporal.database_cidr)], _ports(temporal.postgres_port), "egress")
         servers = _pods(env, Component.TEMPORAL_SERVER)
         internal = _port_ranges(TEMPORAL_INTERNAL_PORTS)
-        clients = [_pods(env, c) for c in (Component.WEB, Component.WORKER, Component.TEMPORAL_UI)]
+        clients = [
+            _pods(env, c)
+            for c in (
+                Component.WEB,
+                Component.WORKER,
+                Component.TEMPORAL_UI,
+                Component.TEMPORAL_SCHEMA,
+            )
+        ]
         policies += [
             _policy(
                 env,
@@ -180,7 +188,8 @@ def network_policies(env: Environment) -> list[Manifest]:
                 env,
                 "temporal-schema-egress",
                 Component.TEMPORAL_SCHEMA,
-                egress=[database],
+                # the schema Job reaches the database, the namespace Job the frontend
+                egress=[database, _rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress")],
             ),
             _policy(
                 env,

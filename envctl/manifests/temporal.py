@@ -3,7 +3,8 @@
 - Previews (both kinds): one pod with exactly three containers, python-worker, temporal-server
   (the app image's `temporal server start-dev`, SQLite on a pod volume) and temporal-ui.
 - Production, postgres mode: temporalio/server on its own database, an admin-tools Job that
-  sets up or updates the schema first, and temporal-ui.
+  sets up or updates the schema first, one that registers the app's namespace once the server
+  answers, and temporal-ui.
 - Production, external mode: nothing here; the app talks to the configured address.
 
 temporal-server's Service is ClusterIP and no Ingress routes to it; only the UI is public.
@@ -76,6 +77,24 @@ SCHEMA_SCRIPT = "\n".join(
         'temporal-sql-tool --db "$VISIBILITY_DB" update-schema -d "$SCHEMAS/visibility/versioned"',
     ]
 )
+# Registers the app's namespace once the server answers (it rolls out after this Job starts);
+# an existing namespace is left as it is. Kubernetes retries the pod when it fails.
+NAMESPACE_SCRIPT = "\n".join(
+    [
+        "set -eu",
+        "tries=0",
+        "until temporal operator cluster health; do",
+        '  tries=$((tries + 1)); [ "$tries" -lt 60 ] || exit 1',
+        "  sleep 5",
+        "done",
+        'if temporal operator namespace describe -n "$NAMESPACE" >/dev/null 2>&1; then',
+        '  echo "namespace $NAMESPACE exists"',
+        "else",
+        '  temporal operator namespace create -n "$NAMESPACE" --retention "$RETENTION"',
+        "fi",
+    ]
+)
+NAMESPACE_RETENTION = "720h"  # closed workflows' histories stay readable for 30 days
 # Annotation read by deploy (envctl/apply.py): apply this phase and wait for it before the rest.
 APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
 DYNAMIC_CONFIG = "temporal-dynamic-config"
@@ -181,26 +200,17 @@ def server_version(env: Environment) -> str:
     return env.config.images.temporal_server.partition("@")[0].rsplit(":", 1)[-1]
 
 
-def schema_job(env: Environment) -> Manifest:
-    """admin-tools Job that creates or updates both schemas before the server rolls."""
-    temporal = env.config.production_temporal
-    name = f"{Component.TEMPORAL_SCHEMA.value}-{server_version(env).replace('.', '-')}"
+def _setup_job(
+    env: Environment, purpose: str, script: str, settings: list[Manifest], skips: dict[str, str]
+) -> Manifest:
+    """A short admin-tools Job of the pinned version (Job templates are immutable)."""
+    name = f"temporal-{purpose}-{server_version(env).replace('.', '-')}"
     tool = container(
-        "schema",
+        purpose,
         env.config.images.temporal_admin_tools,
         size=env.config.resources.production.temporal_schema,
-        command=["sh", "-c", SCHEMA_SCRIPT],
-        env=[
-            env_value("SQL_PLUGIN", "postgres12"),
-            env_value("SQL_HOST", temporal.postgres_host),
-            env_value("SQL_PORT", str(temporal.postgres_port)),
-            env_value("SQL_USER", temporal.postgres_user),
-            env_secret_key("SQL_PASSWORD", TEMPORAL_DB_SECRET, TEMPORAL_DB_PASSWORD_KEY),
-            env_value("SQL_TLS", "true" if temporal.postgres_tls else "false"),
-            env_value("TEMPORAL_DB", temporal.database),
-            env_value("VISIBILITY_DB", temporal.visibility_database),
-            env_value("SCHEMAS", SCHEMA_DIR),
-        ],
+        command=["sh", "-c", script],
+        env=settings,
         mounts=[mount("schema-tmp", "/tmp")],  # noqa: S108
     )
     template = pod_template(
@@ -214,15 +224,7 @@ def schema_job(env: Environment) -> Manifest:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": metadata(
-            env,
-            name,
-            component=Component.TEMPORAL_SCHEMA,
-            annotations={
-                APPLY_PHASE_ANNOTATION: "before-workloads",
-                **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
-            },
-        ),
+        "metadata": metadata(env, name, component=Component.TEMPORAL_SCHEMA, annotations=skips),
         "spec": {
             "backoffLimit": 3,
             "activeDeadlineSeconds": 900,
@@ -230,6 +232,38 @@ def schema_job(env: Environment) -> Manifest:
             "template": template,
         },
     }
+
+
+def schema_job(env: Environment) -> Manifest:
+    """admin-tools Job that creates or updates both schemas before the server rolls."""
+    temporal = env.config.production_temporal
+    settings = [
+        env_value("SQL_PLUGIN", "postgres12"),
+        env_value("SQL_HOST", temporal.postgres_host),
+        env_value("SQL_PORT", str(temporal.postgres_port)),
+        env_value("SQL_USER", temporal.postgres_user),
+        env_secret_key("SQL_PASSWORD", TEMPORAL_DB_SECRET, TEMPORAL_DB_PASSWORD_KEY),
+        env_value("SQL_TLS", "true" if temporal.postgres_tls else "false"),
+        env_value("TEMPORAL_DB", temporal.database),
+        env_value("VISIBILITY_DB", temporal.visibility_database),
+        env_value("SCHEMAS", SCHEMA_DIR),
+    ]
+    skips = {
+        APPLY_PHASE_ANNOTATION: "before-workloads",
+        **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
+    }
+    return _setup_job(env, "schema", SCHEMA_SCRIPT, settings, skips)
+
+
+def namespace_job(env: Environment) -> Manifest:
+    """admin-tools Job that registers the app's Temporal namespace on the new server."""
+    settings = [
+        env_value("TEMPORAL_ADDRESS", in_cluster_address(env.namespace)),
+        env_value("NAMESPACE", env.config.production_temporal.namespace),
+        env_value("RETENTION", NAMESPACE_RETENTION),
+        env_value("HOME", "/tmp"),  # noqa: S108  (the CLI looks for its config file under $HOME)
+    ]
+    return _setup_job(env, "namespace", NAMESPACE_SCRIPT, settings, checkov_skips(SKIP_DIGEST))
 
 
 def dynamic_config(env: Environment) -> Manifest:
@@ -281,6 +315,7 @@ def production_server_objects(env: Environment) -> list[Manifest]:
         service_account(env, Component.TEMPORAL_SCHEMA.value, Component.TEMPORAL_SCHEMA),
         dynamic_config(env),
         schema_job(env),
+        namespace_job(env),
         deployment(
             env,
             component.value,

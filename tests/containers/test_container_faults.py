@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.support.api import TERMINAL, ApiClient
-from tests.support.podman import memory_cgroup, podman, state
+from tests.support.podman import memory_cgroup, podman, state, volume_mountpoint
 from tests.support.preview_pods import PreviewPods
 from tests.support.waiting import wait_until
 
@@ -66,6 +67,49 @@ def test_temporal_server_restart_loses_no_job(preview: PreviewPods, api: ApiClie
     preview.wait_ready(pod)
     _all_succeed(api, ids, 120)
     print(f"temporal-server restarted with {len(ids)} jobs in flight: all succeeded")
+
+
+def _executions(ui_port: int, workflow_id: str) -> int:
+    """How many executions the Temporal UI lists under one workflow id."""
+    response = httpx.get(
+        f"http://127.0.0.1:{ui_port}/api/v1/namespaces/default/workflows",
+        params={"query": f'WorkflowId="{workflow_id}"'},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return len(response.json().get("executions", []))
+
+
+def test_the_temporal_pod_recreated_keeps_every_job_on_its_claim(
+    preview: PreviewPods, api: ApiClient
+) -> None:
+    old = preview.pods["temporal"]
+    volumes = {volume["name"]: old.volume_name(volume) for volume in old.spec["volumes"]}
+    ids = _start_slow_echoes(api, 10, 40000)  # longer than the worker's 20 s drain
+    scratch = volume_mountpoint(volumes["server-tmp"]) / "marker"
+    scratch.write_text("old pod")  # an emptyDir: must not survive the pod
+    old_pod_id = podman("pod", "inspect", "--format", "{{.Id}}", old.name).stdout.strip()
+    replaced = time.monotonic()
+    pod = preview.recreate("temporal")  # every container stops; only the claim stays
+    ready = time.monotonic() - replaced
+    in_flight = [i for i in ids if api.job(i)["status"] == "running"]
+    assert in_flight == ids  # none could finish on the old pod: they span the replacement
+    new_pod_id = podman("pod", "inspect", "--format", "{{.Id}}", pod.name).stdout.strip()
+    assert new_pod_id != old_pod_id
+    assert not (volume_mountpoint(volumes["server-tmp"]) / "marker").exists()
+    assert (volume_mountpoint(volumes["temporal-data"]) / "temporal.db").stat().st_size > 0
+    _all_succeed(api, ids, 180)
+    jobs = api.jobs()
+    assert sorted(jobs) == sorted(ids)  # the account has exactly its 10 jobs
+    messages = {job_id: api.job(job_id)["result"]["message"] for job_id in ids}
+    assert sorted(messages.values()) == sorted(f"m{n}" for n in range(10))
+    ui = pod.host_port(8080)
+    assert [_executions(ui, f"job-{job_id}") for job_id in ids] == [1] * 10
+    print(
+        f"temporal pod recreated with 10 jobs of 40 s in flight: new pod ready after {ready:.1f}s "
+        f"with {len(in_flight)} still running; all 10 succeeded with their results "
+        f"{time.monotonic() - replaced:.1f}s after the delete; one execution per job"
+    )
 
 
 def test_a_container_over_its_memory_limit_is_killed_by_the_cgroup(preview: PreviewPods) -> None:

@@ -38,6 +38,7 @@ def external_temporal_config() -> Config:
             "mode": "external",
             "address": "acme.a1b2c.tmprl.cloud:7233",
             "tls": True,
+            "namespace": "acme.a1b2c",
             "external_ui_url": "https://cloud.temporal.io/namespaces/acme.a1b2c",
         }
     )

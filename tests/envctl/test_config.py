@@ -54,6 +54,12 @@ def test_external_temporal_needs_an_address() -> None:
         config_with(production_temporal={"mode": "external"})
 
 
+def test_the_temporal_namespace_must_be_a_dns_name() -> None:
+    temporal = {"mode": "postgres", "postgres_host": "db.internal", "namespace": "My Space"}
+    with pytest.raises(ConfigError, match=r"production_temporal\.namespace"):
+        config_with(production_temporal=temporal)
+
+
 def test_a_missing_or_broken_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_config(tmp_path / "nope.toml")

@@ -169,8 +169,7 @@ def test_production_ui_has_write_actions_disabled(rendered: dict[str, list[Manif
 
 def test_production_schema_job_runs_before_the_server(rendered: dict[str, list[Manifest]]) -> None:
     objects = rendered["production"]
-    job = next(o for o in objects if o["kind"] == "Job")
-    assert job["metadata"]["name"] == "temporal-schema-1-31-1"
+    job = find(objects, "Job", "temporal-schema-1-31-1")
     assert job["metadata"]["annotations"]["envctl/apply-phase"] == "before-workloads"
     tool = job["spec"]["template"]["spec"]["containers"][0]
     assert tool["image"].startswith("docker.io/temporalio/admin-tools:1.31.1")
@@ -182,6 +181,30 @@ def test_production_schema_job_runs_before_the_server(rendered: dict[str, list[M
     server = find(objects, "Deployment", "temporal-server")
     assert objects.index(job) < objects.index(server)
     assert containers_by_name(server)["temporal-server"]["image"].endswith(":1.31.1")
+
+
+def test_production_registers_the_configured_namespace_web_and_worker_use(
+    rendered: dict[str, list[Manifest]],
+) -> None:
+    objects = rendered["production"]
+    job = find(objects, "Job", "temporal-namespace-1-31-1")
+    assert "envctl/apply-phase" not in job["metadata"].get("annotations", {})  # needs the server
+    tool = job["spec"]["template"]["spec"]["containers"][0]
+    assert tool["image"] == "docker.io/temporalio/admin-tools:1.31.1"
+    assert "temporal operator namespace create" in tool["command"][2]
+    settings = env_vars(tool)
+    assert settings["TEMPORAL_ADDRESS"] == "temporal-server.production.svc.cluster.local:7233"
+    assert settings["NAMESPACE"] == "default"
+    assert "envFrom" not in tool  # a third-party image: no app secrets
+    for name, deployment_name in (("web", "web"), ("python-worker", worker_name(objects))):
+        app = containers_by_name(find(objects, "Deployment", deployment_name))[name]
+        assert env_vars(app)["TEMPORAL_NAMESPACE"] == "default"
+    ingress = find(objects, "NetworkPolicy", "temporal-server-ingress")["spec"]["ingress"][0]
+    assert "temporal-schema" in [
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in ingress["from"]
+    ]
+    preview_web = containers_by_name(find(rendered["preview"], "Deployment", "web"))["web"]
+    assert "TEMPORAL_NAMESPACE" not in env_vars(preview_web)  # the dev server's default
 
 
 def test_external_temporal_deploys_no_server_and_passes_tls_through(
@@ -196,6 +219,7 @@ def test_external_temporal_deploys_no_server_and_passes_tls_through(
         assert settings["TEMPORAL_FALLBACK_ADDRESS"] == "acme.a1b2c.tmprl.cloud:7233"
         assert settings["TEMPORAL_FALLBACK_TLS"] == "true"
         assert "TEMPORAL_SERVER_ADDRESS" not in settings and "TEMPORAL_TLS" not in settings
+        assert "TEMPORAL_NAMESPACE" not in settings  # the Doppler config's, never shadowed
         assert "TEMPORAL_API_KEY" not in settings  # a secret: it comes from app-secrets
     egress = find(objects, "NetworkPolicy", "web-egress")["spec"]["egress"]
     assert any(rule["ports"] == [{"port": 7233, "protocol": "TCP"}] for rule in egress)

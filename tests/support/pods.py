@@ -61,7 +61,8 @@ class Pod:
     def __post_init__(self) -> None:
         for container in self.containers:
             for port in container.get("ports", []):
-                self.host_ports[int(port["containerPort"])] = free_port()
+                if int(port["containerPort"]) not in self.host_ports:  # a replacement keeps them
+                    self.host_ports[int(port["containerPort"])] = free_port()
 
     @property
     def name(self) -> str:

@@ -61,7 +61,8 @@ class PreviewPods:
     objects: list[Manifest]
     ctx: PodContext
     pods: dict[str, Pod] = field(default_factory=dict)
-    # Seconds after the pods were created: "<pod> init done", "<pod> started", "<pod> ready".
+    # Seconds after the pods were created: "<pod> init done", "<pod> started", "<pod> ready",
+    # "<pod>/<container> <probe>" (when that probe first passed).
     timings: dict[str, float] = field(default_factory=dict)
     created: float = 0.0
 
@@ -129,6 +130,18 @@ class PreviewPods:
             raise errors[0]
         return created
 
+    def recreate(self, name: str) -> Pod:
+        """A `Recreate` rollout of one Deployment: the old pod goes with its emptyDirs, then a new
+        pod mounts the same claims. It keeps the old host ports, so every Service still routes."""
+        old = self.pods[name]
+        old.delete()
+        new = self.pods[name] = Pod(old.deployment, self.ctx, host_ports=dict(old.host_ports))
+        new.create(self.proxy_rules(new))
+        new.run_init_containers()
+        new.start_containers()
+        self.wait_ready(new)
+        return new
+
     def running(self, pod: Pod, container: str, deadline: float) -> bool:
         if time.monotonic() > deadline:
             raise ProbeFailed(f"{pod.name}/{container}: not ready before the deadline")
@@ -157,6 +170,8 @@ class PreviewPods:
                             started=started,
                             give_up_after_failures=gives_up,
                         )
+                        passed = time.monotonic() - self.created
+                        self.timings[f"{pod.deployment['metadata']['name']}/{name} {kind}"] = passed
             except BaseException as error:
                 results.append(error)
 
