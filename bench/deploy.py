@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 
@@ -136,25 +137,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench-deploy")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp, ExitStack() as cleanup:
         scratch = Path(tmp)
         started = time.perf_counter()
         server = KubeServer.for_session(scratch / "cluster")
+        cleanup.callback(server.stop)  # whatever fails next, the cluster is stopped
         cluster_up = time.perf_counter() - started
         # Not under the 0700 scratch folder: PostgreSQL runs as its own user.
         postgres = PostgresServer.create(
             Path(tempfile.gettempdir()) / f"pg-bench-deploy-{uuid.uuid4().hex[:8]}"
         )
+        cleanup.callback(postgres.destroy)
         postgres.start()
         bench = Bench(server, postgres, scratch)
         operator = DopplerOperator(bench.admin)
         operator.start()
-        try:
-            return report(bench, args.rounds, cluster_up, server)
-        finally:
-            operator.stop()
-            postgres.destroy()
-            server.stop()
+        cleanup.callback(operator.stop)
+        return report(bench, args.rounds, cluster_up, server)
 
 
 def report(bench: Bench, rounds: int, cluster_up: float, server: KubeServer) -> int:
