@@ -26,6 +26,16 @@ IMAGE = "ghcr.io/example/preview-stack:3f2a9c1"
 NEXT_IMAGE = "ghcr.io/example/preview-stack:9e8d7c6"
 COMMIT = "3f2a9c1" + "0" * 33
 DOPPLER_TOKEN = "dp.st.preview.FAKE-TOKEN-VALUE-0123456789"
+# Production's deploy here: its own database comes from Doppler, and its Temporal is not in this
+# cluster (no kubelet), so the worker-version switch is skipped.
+PRODUCTION_DEPLOY = (
+    "deploy",
+    "production",
+    "--image",
+    IMAGE,
+    "--skip-smoke",
+    "--skip-worker-versions",
+)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,14 @@ from envctl.model import EnvironmentKind, build_environment
 from envctl.progress import PlainProgress
 from envctl.smoke import SmokeFailed, SmokeResult
 from envctl.tools import CommandFailed, Tools
-from tests.lifecycle.conftest import COMMIT, DOPPLER_TOKEN, IMAGE, NEXT_IMAGE, Lifecycle
+from tests.lifecycle.conftest import (
+    COMMIT,
+    DOPPLER_TOKEN,
+    IMAGE,
+    NEXT_IMAGE,
+    PRODUCTION_DEPLOY,
+    Lifecycle,
+)
 from tests.support.kubectl_faults import Call
 from tests.support.waiting import wait_until
 
@@ -85,15 +92,7 @@ def test_migrations_run_before_new_web_pods_take_traffic(lifecycle: Lifecycle) -
 
 
 def test_production_waits_for_the_schema_job_before_the_workloads(lifecycle: Lifecycle) -> None:
-    code, out, err = lifecycle.run(
-        "deploy",
-        "production",
-        "--image",
-        IMAGE,
-        "--skip-smoke",
-        "--skip-worker-versions",
-        ENVCTL_DATABASE_ADMIN_URL="",
-    )
+    code, out, err = lifecycle.run(*PRODUCTION_DEPLOY, ENVCTL_DATABASE_ADMIN_URL="")
     assert code == 0, err
     calls = lifecycle.cluster.calls()
     order = verbs(calls)
@@ -498,27 +497,18 @@ def test_a_namespace_still_being_deleted_is_waited_for_then_deployed_afresh(
 ) -> None:
     assert lifecycle.run(*deploy_args(51))[0] == 0
     cluster = lifecycle.cluster
+
     # A destroy cancelled half-way: a finalizer holds the namespace in Terminating.
-    cluster.run(
-        "patch",
-        "namespace",
-        "pr-51",
-        "--type=merge",
-        "-p",
-        '{"metadata": {"finalizers": ["example.com/hold"]}}',
-    )
+    def finalizers(value: str) -> None:
+        patch = f'{{"metadata": {{"finalizers": {value}}}}}'
+        cluster.run("patch", "namespace", "pr-51", "--type=merge", "-p", patch)
+
+    finalizers('["example.com/hold"]')
     cluster.run("delete", "namespace", "pr-51", "--wait=false")
 
     def release_when_deploy_waits() -> None:
         wait_until(lambda: "wait --for=delete" in verbs(cluster.calls()), 60, "deploy waits")
-        cluster.run(
-            "patch",
-            "namespace",
-            "pr-51",
-            "--type=merge",
-            "-p",
-            '{"metadata": {"finalizers": null}}',
-        )
+        finalizers("null")
 
     releaser = threading.Thread(target=release_when_deploy_waits)
     releaser.start()

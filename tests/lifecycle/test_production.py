@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
+from tests.lifecycle.conftest import IMAGE, PRODUCTION_DEPLOY, Lifecycle
 
 
 @pytest.mark.parametrize(
@@ -36,15 +36,7 @@ def test_the_render_passes_a_server_side_dry_run(
 
 
 def test_production_applies_and_its_schema_job_completes(lifecycle: Lifecycle) -> None:
-    code, out, err = lifecycle.run(
-        "deploy",
-        "production",
-        "--image",
-        IMAGE,
-        "--skip-smoke",
-        "--skip-worker-versions",  # production's Temporal is not in this cluster (no kubelet)
-        ENVCTL_DATABASE_ADMIN_URL="",
-    )
+    code, out, err = lifecycle.run(*PRODUCTION_DEPLOY, ENVCTL_DATABASE_ADMIN_URL="")
     assert code == 0, err
     cluster = lifecycle.cluster
     job = cluster.get("Job", "temporal-schema-1-31-1", "production")
