@@ -7,6 +7,8 @@ import logging
 from flask import Flask
 
 from app.db import Database
+from app.jobs.changes import ChangeHub
+from app.jobs.state import Freshness
 from app.jobs.tracker import JobTracker
 from app.services import Services
 from app.settings import Settings, load_settings
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     from app.api import auth, docs, frontend, health, jobs, tasks
     from app.api.errors import register_error_handlers
+    from app.api.reads import release_read_connection
 
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=None)
@@ -25,13 +28,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     database = Database(settings)
     gateway = TemporalGateway(settings)
+    tracker = JobTracker(settings, database, gateway)
     app.extensions["services"] = Services(
         settings=settings,
         database=database,
         temporal=gateway,
-        jobs=JobTracker(settings, database, gateway),
+        jobs=tracker,
+        changes=ChangeHub(settings.listen_url),
+        freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
     )
     register_error_handlers(app)
+    app.teardown_appcontext(release_read_connection)
     app.url_map.converters["spa_path"] = frontend.SpaPath
     for blueprint in (health.blueprint, auth.blueprint, tasks.blueprint, jobs.blueprint):
         app.register_blueprint(blueprint)

@@ -93,6 +93,18 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # "<cluster id>/<namespace>" the workflow was started on: reconcilers repair only their own.
+    temporal_origin: Mapped[str | None] = mapped_column(String(300))
+
+
+class JobStateSync(Base):
+    """When a worker's reconciler last confirmed the `jobs` rows against Temporal; reads
+    older than the bound say the state may be stale."""
+
+    __tablename__ = "job_state_sync"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    confirmed_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class JobArtifact(Base):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.db import Database
+from app.jobs.changes import ChangeHub
+from app.jobs.state import Freshness
 from app.jobs.tracker import JobTracker
 from app.settings import Settings
 from app.temporal_client import TemporalGateway
@@ -18,6 +20,8 @@ class Services:
     database: Database
     temporal: TemporalGateway
     jobs: JobTracker
+    changes: ChangeHub
+    freshness: Freshness
 
 
 def services() -> Services:

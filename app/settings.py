@@ -25,7 +25,9 @@ from app.temporal_address import (
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER_KINDS = (EnvKind.PREVIEW, EnvKind.PRODUCTION)
-SECRET_FIELDS = frozenset({"database_url", "temporal_api_key", "smtp_password"})
+SECRET_FIELDS = frozenset(
+    {"database_url", "database_listen_url", "temporal_api_key", "smtp_password"}
+)
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(ge=0, le=65535)]
@@ -54,6 +56,8 @@ class Settings(BaseSettings):
     # Behind PgBouncer in transaction mode (pooled previews): no server-side prepared statements.
     db_transaction_pooling: bool = False
     migrate_on_start: bool | None = None
+    # LISTEN needs a session connection: with a transaction-mode pooler, the direct server.
+    database_listen_url: str | None = None
 
     temporal_server_address: str | None = None
     # Rendered by envctl; read only while TEMPORAL_SERVER_ADDRESS is unset.
@@ -72,6 +76,8 @@ class Settings(BaseSettings):
     max_request_bytes: PositiveInt = 256 * 1024
     job_input_max_bytes: PositiveInt = 64 * 1024
     job_wait_max_seconds: float = Field(default=30.0, gt=0)
+    job_reconcile_interval_seconds: float = Field(default=2.0, gt=0)
+    job_state_stale_after_seconds: float = Field(default=15.0, gt=0)
 
     token_ttl_seconds: PositiveInt = 12 * 3600
     login_max_failures: PositiveInt = 5
@@ -139,6 +145,18 @@ class Settings(BaseSettings):
             raise ValueError("needs GIT_COMMIT, the build ID the worker registers with")
         return value
 
+    @field_validator("database_listen_url")
+    @classmethod
+    def _listen_url_is_postgres(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        value = value.replace("postgresql+psycopg://", "postgresql://", 1)
+        if not value.startswith("postgresql://"):
+            raise ValueError("must be a postgresql:// URL (a direct, session-mode connection)")
+        return value
+
     @field_validator("temporal_api_key")
     @classmethod
     def _api_key_needs_tls(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -171,6 +189,19 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'app.db'}"
+
+    @property
+    def listen_url(self) -> str | None:
+        """Where change notifications are LISTENed for; None means poll (SQLite, or a
+        transaction-mode pooler without a direct `DATABASE_LISTEN_URL`)."""
+        if self.database_listen_url is not None:
+            return self.database_listen_url
+        if self.db_transaction_pooling:  # PgBouncer would drop the LISTEN after one statement
+            return None
+        url = self.sqlalchemy_url
+        if url.startswith("postgresql+psycopg://"):
+            return "postgresql://" + url.removeprefix("postgresql+psycopg://")
+        return None
 
     @property
     def runs_migrations_on_start(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +14,15 @@ from sqlalchemy import Select, and_, or_, select
 
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.pagination import PageQuery, decode_cursor, split_page
+from app.api.reads import read_connection, read_session, release_read_connection
 from app.api.spec import QueryModel, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc
+from app.jobs.changes import job_key, owner_key
 from app.jobs.registry import REGISTRY
-from app.jobs.tracker import IdempotencyConflict, JobStatus, NotCancellable, workflow_id
+from app.jobs.state import workflow_id
+from app.jobs.status import TERMINAL, JobStatus
+from app.jobs.tracker import IdempotencyConflict, NotCancellable
 from app.models import Job, JobArtifact
 from app.services import services
 
@@ -66,6 +72,10 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     cancel_requested_at: datetime | None
     artifact_url: str | None
+    stale: bool = Field(
+        description="unfinished, and the worker has not confirmed the state against Temporal "
+        "recently (Temporal or the worker is down): the last known state"
+    )
 
 
 class JobPage(BaseModel):
@@ -73,11 +83,25 @@ class JobPage(BaseModel):
 
     items: list[JobOut]
     next_cursor: str | None
+    version: str = Field(description="changes whenever the page does; pass it back with `wait`")
+    stale: bool = Field(description="some item is stale (see JobOut.stale)")
+    synced_at: datetime | None = Field(
+        description="when the worker last confirmed the unfinished jobs against Temporal"
+    )
 
 
 class JobListQuery(PageQuery):
     type: str | None = Field(default=None, max_length=64)
     status: JobStatus | None = None
+    wait: float = Field(
+        default=0,
+        ge=0,
+        le=30,
+        description="with `version`: seconds to wait for the page to differ from it (long poll)",
+    )
+    version: str | None = Field(
+        default=None, max_length=64, pattern=r"^[0-9a-f]+$", description="a page's `version`"
+    )
 
 
 class JobWaitQuery(QueryModel):
@@ -133,7 +157,7 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
             "idempotency_conflict",
             "this idempotency_key was already used for a different type or input",
         ) from None
-    return job_out(job), 202 if created else 200
+    return one_job_out(job), 202 if created else 200
 
 
 @endpoint(
@@ -146,7 +170,18 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     auth=True,
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    services().jobs.refresh_owner(account.id)
+    deadline = time.monotonic() + query.wait
+    with services().changes.watch([owner_key(account.id)]) as watch:
+        while True:
+            page = _list_page(account, query)
+            remaining = deadline - time.monotonic()
+            if query.version is None or page.version != query.version or remaining <= 0:
+                return page
+            release_read_connection()
+            watch.wait(remaining)
+
+
+def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
     statement = select(Job).where(Job.owner_id == account.id)
     if query.type is not None:
         statement = statement.where(Job.type == query.type)
@@ -161,10 +196,26 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
             )
         )
     statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
-    with services().database.session() as session:
+    with read_session() as session:
         rows = session.scalars(statement).all()
     page, next_cursor = split_page(rows, query.limit)
-    return JobPage(items=[job_out(job) for job in page], next_cursor=next_cursor)
+    synced_at = services().freshness.synced_at(read_connection())
+    items = [job_out(job, synced_at) for job in page]
+    return JobPage(
+        items=items,
+        next_cursor=next_cursor,
+        version=_version(items, next_cursor),
+        stale=any(item.stale for item in items),
+        synced_at=synced_at,
+    )
+
+
+def _version(items: list[JobOut], next_cursor: str | None) -> str:
+    content = json.dumps(
+        [[item.model_dump(mode="json", exclude={"stale"}) for item in items], next_cursor],
+        sort_keys=True,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 @endpoint(
@@ -177,9 +228,17 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
     auth=True,
 )
 def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut:
-    job = owned_job(account, str(job_id))
-    services().jobs.refresh([job], wait_seconds=query.wait)
-    return job_out(job)
+    if query.wait <= 0:
+        return one_job_out(owned_job(account, str(job_id)))
+    deadline = time.monotonic() + query.wait
+    with services().changes.watch([job_key(str(job_id))]) as watch:
+        while True:
+            job = owned_job(account, str(job_id))
+            remaining = deadline - time.monotonic()
+            if job.status in TERMINAL or remaining <= 0:
+                return one_job_out(job)
+            release_read_connection()
+            watch.wait(remaining)
 
 
 @endpoint(
@@ -196,11 +255,11 @@ def cancel_job(account: CurrentAccount, job_id: Any) -> JobOut:
     job = owned_job(account, str(job_id))
     try:
         services().jobs.cancel(job)
-    except NotCancellable:
+    except NotCancellable as finished:
         raise ApiError(
-            409, "job_finished", f"the job has already finished ({job.status})"
+            409, "job_finished", f"the job has already finished ({finished.args[0]})"
         ) from None
-    return job_out(job)
+    return one_job_out(job)
 
 
 @endpoint(
@@ -230,14 +289,20 @@ def owned_job_query(job_id: str, owner_id: int) -> Select[Job]:
 
 
 def owned_job(account: CurrentAccount, job_id: str) -> Job:
-    with services().database.session() as session:
+    with read_session() as session:
         job = session.scalar(owned_job_query(job_id, account.id))
     if job is None:
         raise not_found("job")
     return job
 
 
-def job_out(job: Job) -> JobOut:
+def one_job_out(job: Job) -> JobOut:
+    finished = job.status in TERMINAL
+    return job_out(job, None if finished else services().freshness.synced_at(read_connection()))
+
+
+def job_out(job: Job, synced_at: datetime | None) -> JobOut:
+    finished = job.status in TERMINAL
     job_type = REGISTRY.get(job.type)
     has_artifact = job_type is not None and job_type.produces_artifact
     progress = None
@@ -261,4 +326,5 @@ def job_out(job: Job) -> JobOut:
             if has_artifact and job.status == JobStatus.SUCCEEDED
             else None
         ),
+        stale=not finished and services().freshness.is_stale(synced_at),
     )

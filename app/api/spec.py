@@ -169,9 +169,12 @@ def endpoint(
         def wrapper(**path_params: Any) -> Response:
             kwargs: dict[str, Any] = dict(path_params)
             if auth:
+                from app.api.reads import release_read_connection
                 from app.auth.tokens import authenticate_request
 
                 kwargs["account"] = authenticate_request()
+                if method != "GET":  # writes use their own transactions: hold one connection
+                    release_read_connection()
             if query is not None:
                 kwargs["query"] = parse_query(query)
             if body is not None:

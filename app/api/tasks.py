@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError, not_found
 from app.api.pagination import PageQuery, decode_cursor, split_page
+from app.api.reads import read_session
 from app.api.spec import MAX_ID, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc, utcnow
@@ -85,7 +86,7 @@ def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
             raise ApiError(422, "validation_error", "cursor: not a task cursor")
         statement = statement.where(Task.id < last_id)
     statement = statement.order_by(Task.id.desc()).limit(query.limit + 1)
-    with services().database.session() as session:
+    with read_session() as session:
         rows = session.scalars(statement).all()
     page, next_cursor = split_page(rows, query.limit)
     return TaskPage(items=[task_out(task) for task in page], next_cursor=next_cursor)
@@ -111,7 +112,7 @@ def create_task(account: CurrentAccount, body: TaskCreate) -> TaskOut:
 
 @endpoint(blueprint, "/<int:task_id>", "GET", summary="One task", response=TaskOut, auth=True)
 def get_task(account: CurrentAccount, task_id: int) -> TaskOut:
-    with services().database.session() as session:
+    with read_session() as session:
         return task_out(_owned(session, account, task_id))
 
 

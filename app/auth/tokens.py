@@ -12,9 +12,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
+from app.api.reads import read_connection
 from app.db import as_utc, utcnow
 from app.models import Account, AuthToken
-from app.services import services
 
 TOKEN_BYTES = 32
 
@@ -64,8 +64,7 @@ def bearer_token() -> str:
 def authenticate_request() -> CurrentAccount:
     """The account behind the request's bearer token, or a 401."""
     token = bearer_token()
-    with services().database.session() as session:
-        row = session.execute(token_lookup(token)).first()
+    row = read_connection().execute(token_lookup(token)).first()
     if row is None:
         raise ApiError(401, "invalid_token", "the token is not valid; log in again")
     expires_at = as_utc(row.expires_at)

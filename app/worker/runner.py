@@ -16,9 +16,12 @@ from temporalio.worker import Worker
 from app.db import Database
 from app.jobs.base import JobDeps
 from app.jobs.registry import REGISTRY
+from app.jobs.state import JobStateStore
 from app.settings import Settings
 from app.temporal_client import connect_client
+from app.worker.job_sync import JobStateInterceptor, JobSync
 from app.worker.probes import WorkerState
+from app.worker.reconciler import reconcile_forever
 from app.worker.schedules import ensure_schedules
 from app.worker.versioning import deployment_config, workflow_runner
 
@@ -66,10 +69,13 @@ async def connect_with_backoff(
             delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
 
-def build_worker(client: Client, settings: Settings, database: Database) -> Worker:
+def build_worker(
+    client: Client, settings: Settings, database: Database, sync: JobSync | None = None
+) -> Worker:
     deps = JobDeps(settings=settings, database=database)
     return Worker(
         client,
+        interceptors=[JobStateInterceptor(sync)] if sync is not None else [],
         task_queue=settings.temporal_task_queue,
         workflows=REGISTRY.workflows(),
         activities=REGISTRY.activities(deps),
@@ -100,8 +106,13 @@ async def run_worker(
     client = await connect_with_backoff(settings, stop, runtime)
     await ensure_schedules(client, settings)
     database = Database(settings)
+    store = JobStateStore(database)
+    sync = JobSync(client, store)
+    reconciler = asyncio.create_task(
+        reconcile_forever(client, store, settings.job_reconcile_interval_seconds, stop)
+    )
     try:
-        async with build_worker(client, settings, database):
+        async with build_worker(client, settings, database, sync):
             state.set("running")
             log.info("worker polling task queue %s", settings.temporal_task_queue)
             await stop.wait()
@@ -111,6 +122,9 @@ async def run_worker(
                 settings.worker_shutdown_grace_seconds,
             )
     finally:
+        reconciler.cancel()
+        await asyncio.gather(reconciler, return_exceptions=True)
+        await sync.close()
         database.dispose()
     state.set("stopped")
     log.info("worker stopped")

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.accounts import signup
+from tests.support.waiting import wait_until
 from tests.support.worker_thread import WorkerThread
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -99,9 +100,17 @@ def test_list_filters_by_type_and_status_and_paginates(
 
     succeeded = client.get("/api/jobs?status=succeeded&limit=100", headers=auth).get_json()
     assert {job["id"] for job in succeeded["items"]} == {job["id"] for job in echoes}
-    unfinished = client.get("/api/jobs?status=running", headers=auth).get_json()["items"]
-    queued = client.get("/api/jobs?status=queued", headers=auth).get_json()["items"]
-    assert [job["id"] for job in unfinished + queued] == [slow["id"]]
+    # The worker records "running" once the slow job's activity starts: wait for that row.
+    wait_until(
+        lambda: (
+            client.get(f"/api/jobs/{slow['id']}", headers=auth).get_json()["status"] == "running"
+        ),
+        20,
+        "the slow job to run",
+    )
+    running = client.get("/api/jobs?status=running", headers=auth).get_json()["items"]
+    assert [job["id"] for job in running] == [slow["id"]]
+    assert client.get("/api/jobs?status=queued", headers=auth).get_json()["items"] == []
     assert client.get("/api/jobs?type=email", headers=auth).get_json()["items"] == []
 
     first = client.get("/api/jobs?limit=3", headers=auth).get_json()

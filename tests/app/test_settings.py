@@ -145,3 +145,23 @@ def test_entry_points_stop_with_one_message_and_no_traceback(command: list[str])
     assert "DATABASE_URL: required when APP_ENV=production" in result.stderr
     assert "WEB_WORKERS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_change_notifications_listen_directly_never_through_a_transaction_pooler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_LISTEN_URL", raising=False)
+    direct = load(monkeypatch, APP_ENV="test", DATABASE_URL=PG, DB_TRANSACTION_POOLING="false")
+    assert direct.listen_url == PG
+    # LISTEN needs a session connection; PgBouncer in transaction mode does not keep one.
+    pooled = load(monkeypatch, APP_ENV="test", DATABASE_URL=PG, DB_TRANSACTION_POOLING="true")
+    assert pooled.listen_url is None
+    server = "postgresql://app:s3cret-value@db-direct:5432/app"
+    chosen = load(
+        monkeypatch,
+        APP_ENV="test",
+        DATABASE_URL=PG,
+        DB_TRANSACTION_POOLING="true",
+        DATABASE_LISTEN_URL=server,
+    )
+    assert chosen.listen_url == server

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,11 +46,16 @@ def test_sigterm_under_load_drains_or_hands_over(
         ("echo", {"message": f"long {n}", "delay_ms": 20_000}) for n in range(LONG)
     )
 
-    def under_load() -> bool:
-        statuses = [j["status"] for j in ledger.current().values()]
-        return "queued" not in statuses and statuses.count("running") >= 40
+    def all_started_on_it() -> bool:
+        # "queued" = no activity started yet; the replacement is not up, so none queued
+        # means every job's activity started on this worker, and the long ones still run.
+        current = ledger.current()
+        return all(j["status"] != "queued" for j in current.values()) and all(
+            current[j["id"]]["status"] == "running" for j in long
+        )
 
-    wait_until(under_load, 60, "40 activities running and none queued")
+    wait_until(all_started_on_it, 60, "every activity started on the worker, none queued")
+    at_sigterm = Counter(j["status"] for j in ledger.current().values())
 
     stack.worker.signal(signal.SIGTERM)
     terminated = now()
@@ -77,7 +83,8 @@ def test_sigterm_under_load_drains_or_hands_over(
             recovered,
             terminated,
             detail=(
-                f"grace {GRACE_SECONDS} s; the worker exited {exit_code} after "
+                f"grace {GRACE_SECONDS} s; at SIGTERM {dict(at_sigterm)}; "
+                f"the worker exited {exit_code} after "
                 f"{drained_in:.1f} s; {sum(a == [1] for a in short_attempts)}/{SHORT} short "
                 f"activities finished on it in attempt 1; "
                 f"{sum(bool(a) and a[-1] > 1 for a in long_attempts)}/{LONG} long ones were "

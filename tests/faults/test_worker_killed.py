@@ -45,7 +45,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(
     api.add_tasks(f"task {n}" for n in range(TASKS))
     ledger.submit(
         [("echo", {"message": f"echo {n}", "delay_ms": 12_000 + 50 * n}) for n in range(ECHOES)]
-        + [("export", {"delay_ms_per_row": 400}) for _ in range(EXPORTS)]
+        + [("export", {"delay_ms_per_row": 600}) for _ in range(EXPORTS)]
     )
     exports = ledger.of_type("export")
 

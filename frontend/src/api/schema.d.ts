@@ -442,6 +442,18 @@ export interface components {
             type?: string | null;
             /** @default null */
             status?: components["schemas"]["JobStatus"] | null;
+            /**
+             * Wait
+             * @description with `version`: seconds to wait for the page to differ from it (long poll)
+             * @default 0
+             */
+            wait?: number;
+            /**
+             * Version
+             * @description a page's `version`
+             * @default null
+             */
+            version?: string | null;
         };
         /**
          * JobOut
@@ -477,6 +489,11 @@ export interface components {
             cancel_requested_at: string | null;
             /** Artifact Url */
             artifact_url: string | null;
+            /**
+             * Stale
+             * @description unfinished, and the worker has not confirmed the state against Temporal recently (Temporal or the worker is down): the last known state
+             */
+            stale: boolean;
         };
         /**
          * JobPage
@@ -487,6 +504,21 @@ export interface components {
             items: components["schemas"]["JobOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+            /**
+             * Version
+             * @description changes whenever the page does; pass it back with `wait`
+             */
+            version: string;
+            /**
+             * Stale
+             * @description some item is stale (see JobOut.stale)
+             */
+            stale: boolean;
+            /**
+             * Synced At
+             * @description when the worker last confirmed the unfinished jobs against Temporal
+             */
+            synced_at: string | null;
         };
         /**
          * JobStatus
@@ -1077,6 +1109,8 @@ export interface operations {
                 cursor?: string | null;
                 type?: string | null;
                 status?: components["schemas"]["JobStatus"] | null;
+                wait?: number;
+                version?: string | null;
             };
             header?: never;
             path?: never;

@@ -20,6 +20,8 @@ export interface PagedList<T> {
   prepend: (item: T) => void;
   replace: (item: T) => void;
   remove: (item: T) => void;
+  /** Fresh copies of the newest items: replace the ones held, prepend the new ones. */
+  merge: (fresh: T[]) => void;
 }
 
 /**
@@ -103,5 +105,17 @@ export function usePagedList<T extends { id: string | number }>(
     [update],
   );
 
-  return { state, loadingMore, moreError, loadMore, reload, prepend, replace, remove };
+  const merge = useCallback(
+    (fresh: T[]) => {
+      update((items) => {
+        const byId = new Map(fresh.map((item) => [item.id, item]));
+        const held = new Set(items.map((item) => item.id));
+        const added = fresh.filter((item) => !held.has(item.id));
+        return [...added, ...items.map((item) => byId.get(item.id) ?? item)];
+      });
+    },
+    [update],
+  );
+
+  return { state, loadingMore, moreError, loadMore, reload, prepend, replace, remove, merge };
 }

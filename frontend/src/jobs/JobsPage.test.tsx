@@ -7,8 +7,12 @@ import { renderApp } from "../test/renderApp";
 
 const EXPORT_ID = "3f2a9c1e-0000-4000-8000-0000000000e1";
 
+function page(items: Job[], version = "a1", stale = false) {
+  return json(200, { items, next_cursor: null, version, stale, synced_at: null });
+}
+
 function jobsPage(items: Job[]) {
-  return () => json(200, { items, next_cursor: null });
+  return () => page(items);
 }
 
 function renderJobs(routes: Record<string, Handler>) {
@@ -89,7 +93,10 @@ describe("the jobs dashboard", () => {
     await user.click(screen.getByRole("button", { name: "Start job" }));
 
     expect(await screen.findByText("Field required.")).toBeVisible();
-    expect(screen.getByLabelText(/message/i)).toHaveFocus();
+    // Focus moves in an effect after the errors render; live updates may commit in between.
+    await vi.waitFor(() => {
+      expect(screen.getByLabelText(/message/i)).toHaveFocus();
+    });
     expect(screen.getByLabelText(/delay ms/i)).toHaveAccessibleDescription(
       /Input should be less than or equal to 600000\./,
     );
@@ -145,10 +152,10 @@ describe("the jobs dashboard", () => {
       .spyOn(HTMLAnchorElement.prototype, "click")
       .mockImplementation(() => undefined);
     const { user, backend } = renderJobs({
-      "GET /api/jobs": jobsPage([running(1)]),
-      "GET /api/jobs/:id": sequence(
-        () => json(200, running(2)),
-        () => json(200, finished),
+      "GET /api/jobs": sequence(
+        () => page([running(1)], "a1"),
+        () => page([running(2)], "a2"),
+        () => page([finished], "a3"),
       ),
       "GET /api/jobs/:id/artifact": () =>
         new Response("id,title\n1,Milk\n", {
@@ -174,7 +181,11 @@ describe("the jobs dashboard", () => {
     expect(await blob.text()).toBe("id,title\n1,Milk\n");
     const download = backend.callsTo("GET /api/jobs/:id/artifact")[0];
     expect(download?.headers.get("Authorization")).toBe("Bearer token-1");
-    expect(backend.callsTo("GET /api/jobs/:id").length).toBeGreaterThanOrEqual(2);
+    const polls = backend.callsTo("GET /api/jobs");
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    expect(polls.at(-1)?.query.get("version")).toBe("a3");
+    expect(polls.at(-1)?.query.get("wait")).toBe("25");
+    expect(backend.callsTo("GET /api/jobs/:id")).toHaveLength(0);
   });
 
   it("cancels a running job and shows it cancelled", async () => {
@@ -182,18 +193,17 @@ describe("the jobs dashboard", () => {
     const cancelling = { ...running, cancel_requested_at: "2026-11-27T10:00:02Z" };
     const { user, backend } = renderJobs({
       "GET /api/jobs": jobsPage([running]),
-      "GET /api/jobs/:id": sequence(() => json(200, running)),
       "POST /api/jobs/:id/cancel": () => json(202, cancelling),
     });
 
     const card = await jobCard(/echo/);
-    backend.route("GET /api/jobs/:id", () => json(200, cancelling));
+    backend.route("GET /api/jobs", () => page([cancelling], "b2"));
     await user.click(within(card).getByRole("button", { name: "Cancel" }));
 
     expect(await within(card).findByText("Cancelling…")).toBeInTheDocument();
     expect(within(card).getByRole("button", { name: "Cancel" })).toBeDisabled();
-    backend.route("GET /api/jobs/:id", () =>
-      json(200, { ...cancelling, status: "cancelled", finished_at: "2026-11-27T10:00:03Z" }),
+    backend.route("GET /api/jobs", () =>
+      page([{ ...cancelling, status: "cancelled", finished_at: "2026-11-27T10:00:03Z" }], "b3"),
     );
     expect(await within(card).findByText("Cancelled")).toBeInTheDocument();
     expect(within(card).queryByRole("button", { name: "Cancel" })).not.toBeInTheDocument();
@@ -211,19 +221,46 @@ describe("the jobs dashboard", () => {
     expect(within(card).getByText("send_email: mailbox unavailable")).toBeInTheDocument();
   });
 
-  it("says live updates are paused while Temporal is down, and resumes", async () => {
-    const running = job({ id: EXPORT_ID, status: "running", progress: { done: 1, total: 2 } });
-    renderJobs({
-      "GET /api/jobs": jobsPage([running]),
-      "GET /api/jobs/:id": sequence(
-        () => apiError(503, "temporal_unavailable", "the job service is unavailable"),
-        () => json(200, { ...running, status: "succeeded", progress: { done: 2, total: 2 } }),
+  it("says the state may be stale while the job service does not confirm it", async () => {
+    const running = job({ id: EXPORT_ID, type: "echo", status: "running", stale: true });
+    renderJobs({ "GET /api/jobs": () => page([running], "d1", true) });
+
+    expect(await screen.findByText(/Showing the last known state/)).toBeInTheDocument();
+    expect(within(await jobCard(/echo/)).getByText("Running")).toBeInTheDocument();
+  });
+
+  it("follows many running jobs with one list request at a time, never one per job", async () => {
+    const running = Array.from({ length: 50 }, (_, n) =>
+      job({ id: `3f2a9c1e-0000-4000-8000-${String(n).padStart(12, "0")}`, status: "running" }),
+    );
+    const { backend } = renderJobs({
+      "GET /api/jobs": sequence(
+        () => page(running, "e1"),
+        () => page(running, "e1"),
+        () => page(running, "e1"),
       ),
     });
 
-    expect(
-      await screen.findByText(/Live updates paused: The job service is unavailable/),
-    ).toBeInTheDocument();
+    await screen.findAllByRole("article");
+    await vi.waitFor(() => {
+      expect(backend.callsTo("GET /api/jobs").length).toBeGreaterThanOrEqual(3);
+    });
+    expect(backend.callsTo("GET /api/jobs/:id")).toHaveLength(0);
+    const later = backend.callsTo("GET /api/jobs").slice(2);
+    expect(later.every((call) => call.query.get("version") === "e1")).toBe(true);
+  });
+
+  it("says live updates are paused while the API fails, and resumes", async () => {
+    const running = job({ id: EXPORT_ID, status: "running", progress: { done: 1, total: 2 } });
+    renderJobs({
+      "GET /api/jobs": sequence(
+        () => page([running], "c1"),
+        () => apiError(503, "database_unavailable", "the database is unavailable"),
+        () => page([{ ...running, status: "succeeded", progress: { done: 2, total: 2 } }], "c2"),
+      ),
+    });
+
+    expect(await screen.findByText(/Live updates paused: /)).toBeInTheDocument();
     expect(await screen.findByText("Succeeded")).toBeInTheDocument();
     expect(screen.queryByText(/Live updates paused/)).not.toBeInTheDocument();
   });

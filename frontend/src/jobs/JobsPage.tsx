@@ -1,6 +1,6 @@
 import { useCallback } from "react";
 import { describeError } from "../api/errors";
-import type { Job } from "../api/types";
+import type { Job, JobPage } from "../api/types";
 import { LoadError } from "../components/LoadError";
 import { LoadMore } from "../components/LoadMore";
 import { Loading } from "../components/Loading";
@@ -9,9 +9,10 @@ import { usePagedList } from "../hooks/usePagedList";
 import { useApi } from "../session/context";
 import { JobItem } from "./JobItem";
 import { JobStartForm } from "./JobStartForm";
-import { useJobPolling } from "./useJobPolling";
+import { useJobUpdates } from "./useJobUpdates";
 
 export const JOBS_PER_PAGE = 20;
+const MAX_LIVE_JOBS = 100; // the API's largest page
 
 export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number }) {
   const api = useApi();
@@ -21,7 +22,15 @@ export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number })
   );
   const { state } = list;
   const jobs = state.status === "ready" ? state.items : [];
-  const pollFailure = useJobPolling(api, jobs, list.replace, pollIntervalMs);
+  const { merge } = list;
+  const onPage = useCallback(
+    (page: JobPage) => {
+      merge(page.items);
+    },
+    [merge],
+  );
+  const live = Math.min(MAX_LIVE_JOBS, Math.max(JOBS_PER_PAGE, jobs.length));
+  const updates = useJobUpdates(api, live, onPage, pollIntervalMs, state.status === "ready");
 
   return (
     <section className="page">
@@ -33,9 +42,14 @@ export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number })
       ) : null}
       <section aria-labelledby="job-list-heading">
         <h2 id="job-list-heading">Your jobs</h2>
-        {pollFailure ? (
+        {updates.failure ? (
           <p className="alert alert--warning" role="status">
-            Live updates paused: {describeError(pollFailure).title}. Retrying…
+            Live updates paused: {describeError(updates.failure).title}. Retrying…
+          </p>
+        ) : null}
+        {updates.stale && !updates.failure ? (
+          <p className="alert alert--warning" role="status">
+            Showing the last known state: the job service has not confirmed it recently.
           </p>
         ) : null}
         {state.status === "loading" ? <Loading what="jobs" /> : null}

@@ -54,6 +54,7 @@ export function job(fields: Partial<Job> = {}): Job {
     finished_at: null,
     cancel_requested_at: null,
     artifact_url: null,
+    stale: false,
     ...fields,
   };
 }

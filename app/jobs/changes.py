@@ -1,0 +1,137 @@
+"""Wakes web requests waiting on a job (or on an account's jobs) when its row changes.
+
+One thread per web process LISTENs on `job_changes` over its own direct connection
+(`DATABASE_LISTEN_URL`, else `DATABASE_URL`): LISTEN needs a session connection, which a
+transaction-mode pooler does not give, so behind PgBouncer point `DATABASE_LISTEN_URL`
+at the server itself; pooled mode without it does not listen. Without a listener
+(SQLite, pooled mode, or the connection is down) waits degrade to re-reading every
+`POLL_SECONDS`; with one they still re-read every `SAFETY_SECONDS`, so a lost
+notification costs at most that much latency.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+
+from app.jobs.state import CHANNEL
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.25
+SAFETY_SECONDS = 2.0
+RECONNECT_SECONDS = 1.0
+
+
+@dataclass
+class Watch:
+    hub: ChangeHub
+    seen: dict[str, int]
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a watched key changes (True) or it is time to re-read anyway (False)."""
+        return self.hub._wait(self, timeout)
+
+
+def job_key(job_id: str) -> str:
+    return f"job:{job_id}"
+
+
+def owner_key(owner_id: int) -> str:
+    return f"owner:{owner_id}"
+
+
+class ChangeHub:
+    def __init__(self, listen_url: str | None) -> None:
+        self.listen_url = listen_url
+        self._changed = threading.Condition()
+        self._generations: dict[str, int] = {}
+        self._watchers: dict[str, int] = {}
+        self._listening = False
+        self._owner_pid = 0
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    @contextmanager
+    def watch(self, keys: Iterable[str]) -> Iterator[Watch]:
+        """Watch keys for changes; enter it before reading the rows it is about."""
+        self._ensure_listener()
+        keys = list(keys)
+        with self._changed:
+            for key in keys:
+                self._watchers[key] = self._watchers.get(key, 0) + 1
+                self._generations.setdefault(key, 0)
+            watch = Watch(self, {key: self._generations[key] for key in keys})
+        try:
+            yield watch
+        finally:
+            with self._changed:
+                for key in keys:
+                    self._watchers[key] -= 1
+                    if not self._watchers[key]:
+                        del self._watchers[key], self._generations[key]
+
+    def _wait(self, watch: Watch, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                now = {key: self._generations[key] for key in watch.seen}
+                if now != watch.seen:
+                    watch.seen = now
+                    return True
+                interval = SAFETY_SECONDS if self._listening else POLL_SECONDS
+                remaining = min(deadline - time.monotonic(), interval)
+                if remaining <= 0 or not self._changed.wait(remaining):
+                    return False
+
+    def _ensure_listener(self) -> None:
+        if self.listen_url is None or self._owner_pid == os.getpid():
+            return
+        with self._changed:
+            if self._owner_pid == os.getpid():
+                return
+            # Per process: a forked gunicorn worker must not share its parent's connection.
+            self._owner_pid = os.getpid()
+            self._listening = False
+        threading.Thread(target=self._listen_forever, name="job-changes", daemon=True).start()
+
+    def _listen_forever(self) -> None:
+        url = self.listen_url or ""
+        warned = False
+        while True:
+            try:
+                with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._set_listening(True)
+                    warned = False
+                    for notice in connection.notifies():
+                        self._bump(notice.payload)
+            except psycopg.Error as error:
+                if not warned:  # once per outage, not once per reconnect attempt
+                    log.warning("job change listener down (%s); readers poll meanwhile", error)
+                warned = True
+            self._set_listening(False)
+            time.sleep(RECONNECT_SECONDS)  # backoff before reconnecting, not synchronisation
+
+    def _set_listening(self, listening: bool) -> None:
+        with self._changed:
+            self._listening = listening
+            # Readers re-check now: changes may have been missed while it was down.
+            self._generations = {key: n + 1 for key, n in self._generations.items()}
+            self._changed.notify_all()
+
+    def _bump(self, payload: str) -> None:
+        owner, _, job = payload.partition(":")
+        with self._changed:
+            for key in (owner_key(int(owner)) if owner.isdigit() else "", job_key(job)):
+                if key in self._generations:  # only what someone watches
+                    self._generations[key] += 1
+            self._changed.notify_all()

@@ -1,0 +1,180 @@
+"""The `jobs` rows as the worker side keeps them current.
+
+Each write records something that already happened in Temporal (an activity started,
+a heartbeat's progress, the workflow closed), never regresses a finished row, and on
+PostgreSQL sends `NOTIFY job_changes, '<owner>:<job>'` in the same transaction, so
+readers waiting on the row wake when it commits.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.db import Database, as_utc, utcnow
+from app.jobs.base import Progress
+from app.jobs.status import TERMINAL, JobStatus
+from app.models import Job, JobStateSync
+
+CHANNEL = "job_changes"
+FRESHNESS_CACHE_SECONDS = 1.0
+SYNC_NAME = "reconciler"
+_WORKFLOW_ID = re.compile(r"^job-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+_TERMINAL = [status.value for status in TERMINAL]
+
+
+def workflow_id(job_id: str) -> str:
+    return f"job-{job_id}"
+
+
+def job_id_of(workflow_id: str) -> str | None:
+    """The job behind a workflow id, or None for workflows that are not API jobs."""
+    match = _WORKFLOW_ID.match(workflow_id)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: JobStatus
+    finished_at: datetime | None
+    result: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    id: str
+    status: JobStatus
+    created_at: datetime
+    # None: started before origins were recorded, so not provably this Temporal's.
+    origin: str | None
+
+
+class JobStateStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def mark_running(self, job_id: str, at: datetime) -> bool:
+        statement = (
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=func.coalesce(Job.started_at, at))
+        )
+        return self._write(statement)
+
+    def record_progress(self, job_id: str, progress: Progress) -> bool:
+        statement = (
+            update(Job)
+            .where(Job.id == job_id, Job.status.not_in(_TERMINAL))
+            .values(progress_done=progress.done, progress_total=progress.total)
+        )
+        return self._write(statement)
+
+    def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "finished_at": outcome.finished_at,
+            "result": outcome.result,
+            "error": outcome.error,
+            "started_at": func.coalesce(Job.started_at, started_at),
+        }
+        if outcome.status is JobStatus.SUCCEEDED:
+            values["progress_done"] = Job.progress_total
+        statement = (
+            update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL)).values(**values)
+        )
+        return self._write(statement)
+
+    def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
+        statement = (
+            update(Job)
+            .where(Job.id == job_id, Job.cancel_requested_at.is_(None))
+            .values(cancel_requested_at=at)
+        )
+        return self._write(statement)
+
+    def exists(self, job_id: str) -> bool:
+        with self.database.session() as session:
+            return session.scalar(select(Job.id).where(Job.id == job_id)) is not None
+
+    def unfinished(self, limit: int, origin: str) -> list[Unfinished]:
+        """Unfinished rows started on the Temporal `origin` names, or of unknown origin."""
+        with self.database.session() as session:
+            rows = session.execute(
+                select(Job.id, Job.status, Job.created_at, Job.temporal_origin)
+                .where(
+                    Job.status.not_in(_TERMINAL),
+                    or_(Job.temporal_origin == origin, Job.temporal_origin.is_(None)),
+                )
+                .order_by(Job.created_at)
+                .limit(limit)
+            ).all()
+        return [
+            Unfinished(
+                row.id,
+                JobStatus(row.status),
+                as_utc(row.created_at),  # type: ignore[arg-type]
+                row.temporal_origin,
+            )
+            for row in rows
+        ]
+
+    def confirm_synced(self, at: datetime) -> None:
+        with self.database.session() as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            statement = insert(JobStateSync).values(name=SYNC_NAME, confirmed_at=at)
+            session.execute(
+                statement.on_conflict_do_update(index_elements=["name"], set_={"confirmed_at": at})
+            )
+
+    def synced_at(self, connection: Connection | None = None) -> datetime | None:
+        query = select(JobStateSync.confirmed_at).where(JobStateSync.name == SYNC_NAME)
+        if connection is not None:  # the caller's, so one thread never holds two
+            return as_utc(connection.execute(query).scalar())
+        with self.database.session() as session:
+            return as_utc(session.scalar(query))
+
+    def _write(self, statement: Any) -> bool:
+        with self.database.session() as session:
+            owners = session.execute(statement.returning(Job.owner_id, Job.id)).all()
+            notify(session, [(row.owner_id, row.id) for row in owners])
+        return bool(owners)
+
+
+class Freshness:
+    """When the rows were last confirmed against Temporal, read at most once a second."""
+
+    def __init__(self, store: JobStateStore, stale_after_seconds: float) -> None:
+        self.store = store
+        self.stale_after = timedelta(seconds=stale_after_seconds)
+        self.cache_seconds = min(FRESHNESS_CACHE_SECONDS, stale_after_seconds / 4)
+        self._cached: tuple[float, datetime | None] = (-FRESHNESS_CACHE_SECONDS, None)
+
+    def synced_at(self, connection: Connection | None = None) -> datetime | None:
+        read_at, value = self._cached
+        if time.monotonic() - read_at < self.cache_seconds:
+            return value
+        value = self.store.synced_at(connection)
+        self._cached = (time.monotonic(), value)
+        return value
+
+    def is_stale(self, synced_at: datetime | None) -> bool:
+        return synced_at is None or utcnow() - synced_at > self.stale_after
+
+
+def notify(session: Session, changed: Sequence[tuple[int, str]]) -> None:
+    """Tell waiting readers these rows changed; delivered when the transaction commits."""
+    if not changed or session.get_bind().dialect.name != "postgresql":
+        return
+    for owner_id, job_id in changed:
+        session.execute(select(func.pg_notify(CHANNEL, f"{owner_id}:{job_id}")))

@@ -1,0 +1,159 @@
+"""Keeps each job's `jobs` row current from the worker, without touching workflow code.
+
+An activity interceptor records the start (running) and every heartbeat's progress;
+the first activity of a job also starts a watcher that waits on the workflow's result
+(the SDK's long poll) and records the outcome once Temporal has closed the workflow.
+Workflow command sequences are unchanged, so recorded histories still replay. Writes go
+to a small thread pool so activities never wait on the database; whatever is missed
+(the worker died, the database was down) the reconciler repairs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio import activity
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.service import RPCError
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ActivityOutboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
+
+from app.db import utcnow
+from app.jobs.base import Progress
+from app.jobs.state import JobStateStore, Outcome, job_id_of
+from app.jobs.temporal_state import from_failure, succeeded
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY_SECONDS = 0.5
+WRITER_THREADS = 4
+# The web app commits a job's row just after Temporal accepted the workflow, so the first
+# write can arrive before the row is visible: retry with backoff for about 12 s.
+ROW_VISIBLE_DELAYS = tuple(0.05 * 2**n for n in range(8))
+
+
+class JobSync:
+    def __init__(self, client: Client, store: JobStateStore) -> None:
+        self.client = client
+        self.store = store
+        self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
+        self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
+        self._progress_written: dict[str, float] = {}
+
+    def activity_started(self, workflow_id: str) -> None:
+        """Called on the worker's event loop as an activity of the job starts."""
+        job_id = job_id_of(workflow_id)
+        if job_id is None:
+            return
+        task = asyncio.create_task(self._when_visible(self.store.mark_running, job_id, utcnow()))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        if job_id not in self._watchers:
+            self._watchers[job_id] = asyncio.create_task(self._watch(job_id, workflow_id))
+
+    def progress(self, workflow_id: str, progress: Progress) -> None:
+        job_id = job_id_of(workflow_id)
+        if job_id is None:
+            return
+        now = time.monotonic()
+        last = self._progress_written.get(job_id, 0.0)
+        if now - last < PROGRESS_EVERY_SECONDS and progress.done < progress.total:
+            return
+        self._progress_written[job_id] = now
+        self._submit(self.store.record_progress, job_id, progress)
+
+    async def _watch(self, job_id: str, workflow_id: str) -> None:
+        started_at = utcnow()
+        try:
+            outcome = await self._outcome(workflow_id)
+            if outcome is not None:
+                await self._when_visible(self.store.record_outcome, job_id, outcome, started_at)
+        finally:
+            self._watchers.pop(job_id, None)
+            self._progress_written.pop(job_id, None)
+
+    async def _outcome(self, workflow_id: str) -> Outcome | None:
+        handle = self.client.get_workflow_handle(workflow_id)
+        try:
+            return succeeded(await handle.result(follow_runs=True))
+        except WorkflowFailureError as failure:
+            return from_failure(failure)
+        except RPCError as error:  # Temporal unreachable: the reconciler confirms it later
+            log.warning("job %s: result wait failed (%s); reconciler's turn", workflow_id, error)
+            return None
+
+    async def _when_visible(self, write: Any, job_id: str, *args: Any) -> None:
+        """Write once the row is visible; the backoff waits on the loop, not a writer thread,
+        so other jobs' writes go ahead meanwhile."""
+        loop = asyncio.get_running_loop()
+        for delay in ROW_VISIBLE_DELAYS:
+            try:
+                done = await loop.run_in_executor(
+                    self._writer, self._write_or_exists, write, job_id, *args
+                )
+            except SQLAlchemyError as error:
+                log.warning("job %s: state not written (%s); left to the reconciler", job_id, error)
+                return
+            if done:
+                return
+            await asyncio.sleep(delay)  # backoff while the web app's insert commits
+
+    def _write_or_exists(self, write: Any, job_id: str, *args: Any) -> bool:
+        return bool(write(job_id, *args)) or self.store.exists(job_id)
+
+    def _submit(self, write: Any, *args: Any) -> None:
+        def run() -> None:
+            try:
+                write(*args)
+            except SQLAlchemyError as error:
+                log.warning("job state write failed: %s", error)
+
+        self._writer.submit(run)
+
+    async def close(self) -> None:
+        tasks = [*self._watchers.values(), *self._pending]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._writer.shutdown(wait=True)
+
+
+class JobStateInterceptor(Interceptor):
+    def __init__(self, sync: JobSync) -> None:
+        self.sync = sync
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _Inbound(next, self.sync)
+
+
+class _Inbound(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, sync: JobSync) -> None:
+        super().__init__(next)
+        self.sync = sync
+
+    def init(self, outbound: ActivityOutboundInterceptor) -> None:
+        super().init(_Outbound(outbound, self.sync))
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        self.sync.activity_started(activity.info().workflow_id or "")
+        return await super().execute_activity(input)
+
+
+class _Outbound(ActivityOutboundInterceptor):
+    def __init__(self, next: ActivityOutboundInterceptor, sync: JobSync) -> None:
+        super().__init__(next)
+        self.sync = sync
+
+    def heartbeat(self, *details: Any) -> None:
+        super().heartbeat(*details)
+        if details and isinstance(details[0], Progress):
+            self.sync.progress(self.info().workflow_id or "", details[0])

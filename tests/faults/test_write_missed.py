@@ -1,0 +1,114 @@
+"""SIGKILL the worker after Temporal closed its jobs' workflows but before their rows say
+so: the restarted worker's reconciler repairs every row from Temporal.
+
+The window is made real, not simulated: the test holds the rows' locks, so the worker's
+outcome writes block inside their transactions; it kills the worker there (its
+uncommitted writes die with its connections), releases the locks and restarts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from tests.faults.ledger import Ledger, assert_clean, now
+from tests.faults.report import record
+from tests.support.api import ApiClient
+from tests.support.stack import Stack, process_env
+from tests.support.temporal_dev import TemporalDevServer
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.faults
+
+JOBS = 10
+RECONCILE_SECONDS = 2.0  # the default JOB_RECONCILE_INTERVAL_SECONDS
+BOUND_SECONDS = 2 * RECONCILE_SECONDS + 5  # a pass after start-up, plus its own time
+
+
+@pytest.fixture
+def stack(base_env: dict[str, str], migrated: None, tmp_path: Path) -> Iterator[Stack]:
+    stack = Stack.start(process_env(base_env), tmp_path)
+    yield stack
+    stack.stop()
+
+
+def libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+async def closed_in_temporal(address: str, job_ids: list[str]) -> bool:
+    client = await Client.connect(address)
+    for job_id in job_ids:
+        description = await client.get_workflow_handle(f"job-{job_id}").describe()
+        if description.status is not WorkflowExecutionStatus.COMPLETED:
+            return False
+    return True
+
+
+def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
+    stack: Stack, temporal_server: TemporalDevServer
+) -> None:
+    api = ApiClient.sign_up(stack.url)
+    ledger = Ledger(api, temporal_server.address, stack.env["TEMPORAL_TASK_QUEUE"])
+    ledger.submit(("echo", {"message": f"m{n}", "delay_ms": 6000}) for n in range(JOBS))
+    ids = list(ledger.submitted)
+    wait_until(
+        lambda: all(j["status"] == "running" for j in ledger.current().values()),
+        60,
+        "every job running",
+    )
+
+    with psycopg.connect(libpq_url(stack.env["DATABASE_URL"])) as lock:
+        lock.execute("SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE", (ids,))
+        wait_until(
+            lambda: asyncio.run(closed_in_temporal(temporal_server.address, ids)),
+            60,
+            "Temporal to close every workflow",
+        )
+        with psycopg.connect(libpq_url(stack.env["DATABASE_URL"]), autocommit=True) as probe:
+            wait_until(
+                lambda: (
+                    probe.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()"
+                    ).fetchone()[0]  # type: ignore[index]
+                    > 0
+                ),
+                30,
+                "the worker's outcome write to block on the row lock",
+            )
+        stack.worker.signal(signal.SIGKILL)
+        assert stack.worker.wait(timeout=30) == -signal.SIGKILL
+        lock.rollback()
+
+    missed = ledger.current()
+    assert [missed[j]["status"] for j in ids] == ["running"] * JOBS, "a write got through"
+    stack.worker.start()
+    stack.worker.wait_ready()
+    restarted = now()
+    final = ledger.wait_all_finished(timeout=60)
+    recovered = now()
+
+    result = record(
+        ledger.result(
+            "worker killed between the Temporal transition and the DB write",
+            final,
+            recovered,
+            restarted,
+            detail=(
+                f"{JOBS} rows still 'running' after Temporal closed their workflows; "
+                "the restarted worker's reconciler repaired them"
+            ),
+        )
+    )
+    assert_clean(result)
+    assert result.recover_seconds is not None and result.recover_seconds <= BOUND_SECONDS
+    for job_id in ids:
+        assert final[job_id]["result"]["message"] == ledger.submitted[job_id]["input"]["message"]
+        assert final[job_id]["finished_at"] is not None
