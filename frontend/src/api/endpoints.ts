@@ -1,5 +1,6 @@
-// Every call the React app makes, by name. Types come from the OpenAPI document.
-import type { ApiClient } from "./client";
+// Every call the React app makes, by name. Paths, bodies and answers are typed by openapi-fetch
+// from the OpenAPI document; `unwrap` turns an error answer into an ApiError.
+import { filenameFrom, unwrap, type ApiClient, type Download } from "./client";
 import type {
   Credentials,
   JobCreate,
@@ -11,29 +12,36 @@ import type {
 } from "./types";
 
 export function createApi(client: ApiClient) {
+  const task = (id: number) => ({ params: { path: { task_id: id } } });
+  const job = (id: string) => ({ params: { path: { job_id: id } } });
   return {
-    signup: (body: SignupBody) => client.request("post", "/api/auth/signup", { body }),
-    login: (body: Credentials) => client.request("post", "/api/auth/login", { body }),
-    logout: () => client.request("post", "/api/auth/logout"),
-    env: () => client.request("get", "/api/env"),
+    signup: (body: SignupBody) => unwrap(client.POST("/api/auth/signup", { body })),
+    login: (body: Credentials) => unwrap(client.POST("/api/auth/login", { body })),
+    logout: () => unwrap(client.POST("/api/auth/logout")),
+    env: () => unwrap(client.GET("/api/env")),
 
     listTasks: (query: Partial<TaskListQuery> = {}) =>
-      client.request("get", "/api/tasks", { query }),
-    createTask: (body: TaskCreate) => client.request("post", "/api/tasks", { body }),
+      unwrap(client.GET("/api/tasks", { params: { query } })),
+    createTask: (body: TaskCreate) => unwrap(client.POST("/api/tasks", { body })),
     updateTask: (id: number, body: TaskUpdate) =>
-      client.request("patch", "/api/tasks/{task_id}", { path: { task_id: id }, body }),
-    completeTask: (id: number) =>
-      client.request("post", "/api/tasks/{task_id}/complete", { path: { task_id: id } }),
-    deleteTask: (id: number) =>
-      client.request("delete", "/api/tasks/{task_id}", { path: { task_id: id } }),
+      unwrap(client.PATCH("/api/tasks/{task_id}", { ...task(id), body })),
+    completeTask: (id: number) => unwrap(client.POST("/api/tasks/{task_id}/complete", task(id))),
+    deleteTask: (id: number) => unwrap(client.DELETE("/api/tasks/{task_id}", task(id))),
 
-    jobTypes: () => client.request("get", "/api/job-types"),
-    listJobs: (query: Partial<JobListQuery> = {}) => client.request("get", "/api/jobs", { query }),
-    startJob: (body: JobCreate) => client.request("post", "/api/jobs", { body }),
-    getJob: (id: string) => client.request("get", "/api/jobs/{job_id}", { path: { job_id: id } }),
-    cancelJob: (id: string) =>
-      client.request("post", "/api/jobs/{job_id}/cancel", { path: { job_id: id } }),
-    download: (url: string) => client.download(url),
+    jobTypes: () => unwrap(client.GET("/api/job-types")),
+    listJobs: (query: Partial<JobListQuery> = {}) =>
+      unwrap(client.GET("/api/jobs", { params: { query } })),
+    startJob: (body: JobCreate) => unwrap(client.POST("/api/jobs", { body })),
+    getJob: (id: string) => unwrap(client.GET("/api/jobs/{job_id}", job(id))),
+    cancelJob: (id: string) => unwrap(client.POST("/api/jobs/{job_id}/cancel", job(id))),
+    /** A finished export's file, sent with the token, under the server's file name. */
+    downloadArtifact: async (id: string): Promise<Download> => {
+      const answer = client.GET("/api/jobs/{job_id}/artifact", { ...job(id), parseAs: "blob" });
+      const { response } = await answer;
+      const blob = await unwrap(answer);
+      const filename = filenameFrom(response.headers.get("Content-Disposition")) ?? "download";
+      return { blob, filename };
+    },
   };
 }
 

@@ -70,7 +70,7 @@ export function JobItem({ job, onChanged }: Props) {
               disabled={busy}
               onClick={() =>
                 void act(async () => {
-                  saveFile(await api.download(artifactUrl));
+                  saveFile(await api.downloadArtifact(job.id));
                 })
               }
             >

@@ -89,11 +89,14 @@ export function fakeBackend(routes: Record<string, Handler>): FakeBackend {
   for (const [key, handler] of Object.entries(routes)) route(key, handler);
 
   const fakeFetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    // openapi-fetch sends a Request; plain calls send a URL and an init.
+    const sent = input instanceof Request ? input : undefined;
     const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const url = new URL(href, "http://app.test");
-    const method = (init.method ?? "GET").toUpperCase();
-    const headers = new Headers(init.headers);
-    const body: unknown = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
+    const method = (sent?.method ?? init.method ?? "GET").toUpperCase();
+    const headers = new Headers(sent?.headers ?? init.headers);
+    const text = sent ? await sent.text() : init.body;
+    const body: unknown = typeof text === "string" && text ? JSON.parse(text) : undefined;
     for (const candidate of table.values()) {
       const match = candidate.method === method ? candidate.pattern.exec(url.pathname) : null;
       if (!match) continue;
