@@ -167,7 +167,8 @@ describe("the API client", () => {
 
   it("keeps a job id inside its path segment", async () => {
     const backend = fakeBackend({
-      "GET /api/jobs/:id/artifact": () => new Response("x", { headers: { "Content-Type": "text/csv" } }),
+      "GET /api/jobs/:id/artifact": () =>
+        new Response("x", { headers: { "Content-Type": "text/csv" } }),
     });
     const { api } = apiWith(backend.fetch);
 
