@@ -3,6 +3,7 @@ import { fieldErrors, formError } from "../api/errors";
 import type { Credentials } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
 import { TextField } from "../components/TextField";
+import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 
 interface Props {
@@ -23,27 +24,19 @@ export function CredentialsForm({
 }: Props) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const form = useRef<HTMLFormElement>(null);
   useFocusFirstInvalid(form, error);
 
   const errors = fieldErrors(error);
 
-  async function submit(event: SubmitEvent) {
+  function submit(event: SubmitEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit({ email, password });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
+    run(() => onSubmit({ email, password }));
   }
 
   return (
-    <form ref={form} className="form" noValidate onSubmit={(event) => void submit(event)}>
+    <form ref={form} className="form" noValidate onSubmit={submit}>
       <FormAlert message={formError(error, ["email", "password"])} />
       <TextField
         label="Email"

@@ -1,34 +1,18 @@
-import { useCallback, useEffect } from "react";
-import { useLoad } from "../hooks/useLoad";
-import { useApi } from "../session/context";
+import { useEnv } from "../hooks/useEnv";
 import { environmentLabel } from "./environment";
 
 function shortCommit(commit: string): string {
   return /^[0-9a-f]{8,}$/i.test(commit) ? commit.slice(0, 7) : commit;
 }
 
-const RETRY_MS = 5000;
-
 /** A strip on every page saying which environment and commit this is, linking its Temporal UI. */
 export function EnvBanner() {
-  const api = useApi();
-  const [env, reload] = useLoad(useCallback(() => api.env(), [api]));
+  const env = useEnv();
 
-  // While the API is down, keep asking, so the banner clears itself when it is back.
-  useEffect(() => {
-    if (env.status !== "failed") return undefined;
-    const timer = window.setTimeout(() => {
-      reload({ quiet: true });
-    }, RETRY_MS);
-    return () => {
-      window.clearTimeout(timer);
-    };
-  }, [env, reload]);
-
-  if (env.status === "loading") {
+  if (env.status === "pending") {
     return <div className="env-banner" aria-hidden="true" />;
   }
-  if (env.status === "failed") {
+  if (env.status === "error") {
     return (
       <aside className="env-banner env-banner--down" aria-label="Environment" role="alert">
         <span>The API is not answering; what you see may be out of date.</span>
@@ -36,7 +20,7 @@ export function EnvBanner() {
           type="button"
           className="link-button"
           onClick={() => {
-            reload();
+            void env.refetch();
           }}
         >
           Retry

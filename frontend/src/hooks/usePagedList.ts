@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
+import { useInfiniteQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import { useCallback, useMemo } from "react";
 
 export interface Page<T> {
   items: T[];
@@ -24,98 +25,112 @@ export interface PagedList<T> {
   merge: (fresh: T[]) => void;
 }
 
+type Pages<T> = InfiniteData<Page<T>, string | null>;
+
 /**
- * A cursor-paginated list (newest first) that the page changes locally as the user
- * creates, edits and deletes, without reloading. `loadPage` must be stable.
+ * A cursor-paginated list (newest first), held in the query cache under `key`, that the page
+ * changes locally as the user creates, edits and deletes, without reloading.
  */
 export function usePagedList<T extends { id: string | number }>(
+  key: string,
   loadPage: (cursor: string | null) => Promise<Page<T>>,
 ): PagedList<T> {
-  const [state, setState] = useState<ListState<T>>({ status: "loading" });
-  const [attempt, setAttempt] = useState(0);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const queries = useQueryClient();
+  const queryKey = useMemo(() => [key], [key]);
+  const query = useInfiniteQuery<Page<T>, Error, Pages<T>, string[], string | null>({
+    queryKey,
+    queryFn: ({ pageParam }) => loadPage(pageParam),
+    initialPageParam: null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
 
-  useEffect(() => {
-    let current = true;
-    loadPage(null).then(
-      (page) => {
-        if (current) setState({ status: "ready", items: page.items, nextCursor: page.next_cursor });
-      },
-      (error: unknown) => {
-        if (current) setState({ status: "failed", error });
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [loadPage, attempt]);
-
-  const reload = useCallback(() => {
-    setState({ status: "loading" });
-    setMoreError(null);
-    setAttempt((n) => n + 1);
-  }, []);
-
-  const cursor = state.status === "ready" ? state.nextCursor : null;
-  const loadMore = useCallback(() => {
-    if (cursor === null) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    loadPage(cursor)
-      .then((page) => {
-        setState((prev) => {
-          if (prev.status !== "ready") return prev;
-          const known = new Set(prev.items.map((item) => item.id));
-          const fresh = page.items.filter((item) => !known.has(item.id));
-          return {
-            status: "ready",
-            items: [...prev.items, ...fresh],
-            nextCursor: page.next_cursor,
-          };
-        });
-      })
-      .catch((error: unknown) => {
-        setMoreError(error);
-      })
-      .finally(() => {
-        setLoadingMore(false);
-      });
-  }, [cursor, loadPage]);
-
-  const update = useCallback((change: (items: T[]) => T[]) => {
-    setState((prev) => (prev.status === "ready" ? { ...prev, items: change(prev.items) } : prev));
-  }, []);
-  const prepend = useCallback(
-    (item: T) => {
-      update((items) => [item, ...items.filter((other) => other.id !== item.id)]);
+  const update = useCallback(
+    (change: (pages: Page<T>[]) => Page<T>[]) => {
+      queries.setQueryData<Pages<T>>(queryKey, (held) =>
+        held ? { ...held, pages: change(held.pages) } : held,
+      );
+    },
+    [queries, queryKey],
+  );
+  const everyPage = useCallback(
+    (change: (items: T[]) => T[]) => {
+      update((pages) => pages.map((page) => ({ ...page, items: change(page.items) })));
     },
     [update],
+  );
+  const toFirstPage = useCallback(
+    (added: T[]) => {
+      update(([first, ...rest]) =>
+        first ? [{ ...first, items: [...added, ...first.items] }, ...rest] : [],
+      );
+    },
+    [update],
+  );
+
+  const prepend = useCallback(
+    (item: T) => {
+      everyPage((items) => items.filter((other) => other.id !== item.id));
+      toFirstPage([item]);
+    },
+    [everyPage, toFirstPage],
   );
   const replace = useCallback(
     (item: T) => {
-      update((items) => items.map((other) => (other.id === item.id ? item : other)));
+      everyPage((items) => items.map((other) => (other.id === item.id ? item : other)));
     },
-    [update],
+    [everyPage],
   );
   const remove = useCallback(
     (item: T) => {
-      update((items) => items.filter((other) => other.id !== item.id));
+      everyPage((items) => items.filter((other) => other.id !== item.id));
     },
-    [update],
+    [everyPage],
   );
-
   const merge = useCallback(
     (fresh: T[]) => {
-      update((items) => {
-        const byId = new Map(fresh.map((item) => [item.id, item]));
-        const held = new Set(items.map((item) => item.id));
-        const added = fresh.filter((item) => !held.has(item.id));
-        return [...added, ...items.map((item) => byId.get(item.id) ?? item)];
-      });
+      const held = new Set(everyItem(queries.getQueryData<Pages<T>>(queryKey)).map((i) => i.id));
+      const byId = new Map(fresh.map((item) => [item.id, item]));
+      everyPage((items) => items.map((item) => byId.get(item.id) ?? item));
+      toFirstPage(fresh.filter((item) => !held.has(item.id)));
     },
-    [update],
+    [queries, queryKey, everyPage, toFirstPage],
   );
 
-  return { state, loadingMore, moreError, loadMore, reload, prepend, replace, remove, merge };
+  const reload = useCallback(() => {
+    void queries.resetQueries({ queryKey });
+  }, [queries, queryKey]);
+  const { fetchNextPage, hasNextPage, isFetchingNextPage } = query;
+  const loadMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [fetchNextPage, hasNextPage, isFetchingNextPage]);
+
+  return {
+    state: stateOf(query.data, query.error),
+    loadingMore: isFetchingNextPage,
+    moreError: query.isFetchNextPageError ? query.error : null,
+    loadMore,
+    reload,
+    prepend,
+    replace,
+    remove,
+    merge,
+  };
+}
+
+function stateOf<T extends { id: string | number }>(
+  data: Pages<T> | undefined,
+  error: unknown,
+): ListState<T> {
+  if (data === undefined) return error ? { status: "failed", error } : { status: "loading" };
+  const last = data.pages[data.pages.length - 1];
+  return { status: "ready", items: everyItem(data), nextCursor: last?.next_cursor ?? null };
+}
+
+/** Each item once, in page order: a page loaded later may repeat one added locally. */
+function everyItem<T extends { id: string | number }>(data: Pages<T> | undefined): T[] {
+  const byId = new Map<string | number, T>();
+  for (const item of (data?.pages ?? []).flatMap((page) => page.items)) {
+    if (!byId.has(item.id)) byId.set(item.id, item);
+  }
+  return [...byId.values()];
 }

@@ -1,7 +1,8 @@
-import { useId, useState } from "react";
+import { useId } from "react";
 import { describeError } from "../api/errors";
 import { isFinished, type Job } from "../api/types";
 import { formatDateTime } from "../tasks/dates";
+import { useAction } from "../hooks/useAction";
 import { useApi } from "../session/context";
 import { statusLabel } from "./jobStatus";
 import { JobProgress } from "./JobProgress";
@@ -15,20 +16,7 @@ interface Props {
 export function JobItem({ job, onChanged }: Props) {
   const api = useApi();
   const headingId = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  async function act(action: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAction();
 
   const artifactUrl = job.artifact_url;
   return (
@@ -55,11 +43,11 @@ export function JobItem({ job, onChanged }: Props) {
               type="button"
               className="button-secondary"
               disabled={busy || Boolean(job.cancel_requested_at)}
-              onClick={() =>
-                void act(async () => {
+              onClick={() => {
+                run(async () => {
                   onChanged(await api.cancelJob(job.id));
-                })
-              }
+                });
+              }}
             >
               Cancel
             </button>
@@ -68,11 +56,11 @@ export function JobItem({ job, onChanged }: Props) {
             <button
               type="button"
               disabled={busy}
-              onClick={() =>
-                void act(async () => {
+              onClick={() => {
+                run(async () => {
                   saveFile(await api.downloadArtifact(job.id));
-                })
-              }
+                });
+              }}
             >
               Download CSV
             </button>

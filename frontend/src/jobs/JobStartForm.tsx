@@ -2,6 +2,7 @@ import { useId, useMemo, useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Job, JobType } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
+import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 import { useApi } from "../session/context";
 import { newIdempotencyKey } from "./idempotencyKey";
@@ -21,8 +22,7 @@ export function JobStartForm({ types, onStarted }: Props) {
   const fields = useMemo(() => (jobType ? inputFields(jobType.input_schema) : []), [jobType]);
   const [values, setValues] = useState<InputValues>(() => initialValues(fields));
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, reset } = useAction();
   const [key, setKey] = useState(newIdempotencyKey);
   const form = useRef<HTMLFormElement>(null);
   useFocusFirstInvalid(form, error ?? (Object.keys(localErrors).length ? localErrors : null));
@@ -35,27 +35,24 @@ export function JobStartForm({ types, onStarted }: Props) {
     setTypeName(name);
     setValues(initialValues(next ? inputFields(next.input_schema) : []));
     setLocalErrors({});
-    setError(null);
+    reset();
     setKey(newIdempotencyKey());
   }
 
-  async function submit(event: SubmitEvent) {
+  function submit(event: SubmitEvent) {
     event.preventDefault();
     const built = buildInput(fields, values);
     setLocalErrors(built.errors);
-    setError(null);
-    if (Object.keys(built.errors).length > 0) return;
-    setBusy(true);
-    try {
+    if (Object.keys(built.errors).length > 0) {
+      reset();
+      return;
+    }
+    run(async () => {
       const job = await api.startJob({ type: typeName, input: built.input, idempotency_key: key });
       onStarted(job);
       setValues(initialValues(fields));
       setKey(newIdempotencyKey());
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -64,7 +61,7 @@ export function JobStartForm({ types, onStarted }: Props) {
       className="form card"
       aria-labelledby="start-job-heading"
       noValidate
-      onSubmit={(event) => void submit(event)}
+      onSubmit={submit}
     >
       <h2 id="start-job-heading">Start a job</h2>
       <FormAlert message={formError(error, ["type", ...fields.map((f) => `input.${f.name}`)])} />

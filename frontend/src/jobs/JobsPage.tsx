@@ -1,10 +1,10 @@
+import { useQuery } from "@tanstack/react-query";
 import { useCallback } from "react";
 import { describeError } from "../api/errors";
 import type { Job, JobPage } from "../api/types";
 import { LoadError } from "../components/LoadError";
 import { LoadMore } from "../components/LoadMore";
 import { Loading } from "../components/Loading";
-import { useLoad } from "../hooks/useLoad";
 import { usePagedList } from "../hooks/usePagedList";
 import { useApi } from "../session/context";
 import { JobItem } from "./JobItem";
@@ -16,8 +16,9 @@ const MAX_LIVE_JOBS = 100; // the API's largest page
 
 export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number }) {
   const api = useApi();
-  const [types, reloadTypes] = useLoad(useCallback(() => api.jobTypes(), [api]));
+  const types = useQuery({ queryKey: ["job-types"], queryFn: () => api.jobTypes() });
   const list = usePagedList<Job>(
+    "jobs",
     useCallback((cursor: string | null) => api.listJobs({ limit: JOBS_PER_PAGE, cursor }), [api]),
   );
   const { state } = list;
@@ -35,9 +36,11 @@ export function JobsPage({ pollIntervalMs = 1000 }: { pollIntervalMs?: number })
   return (
     <section className="page">
       <h1>Jobs</h1>
-      {types.status === "loading" ? <Loading what="job types" /> : null}
-      {types.status === "failed" ? <LoadError error={types.error} onRetry={reloadTypes} /> : null}
-      {types.status === "ready" ? (
+      {types.status === "pending" ? <Loading what="job types" /> : null}
+      {types.status === "error" ? (
+        <LoadError error={types.error} onRetry={() => void types.refetch()} />
+      ) : null}
+      {types.status === "success" ? (
         <JobStartForm types={types.data.items} onStarted={list.prepend} />
       ) : null}
       <section aria-labelledby="job-list-heading">

@@ -2,6 +2,7 @@ import { useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Task } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
+import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 import { useApi } from "../session/context";
 import { fromLocalInput } from "./dates";
@@ -13,28 +14,21 @@ const EMPTY: TaskDraft = { title: "", notes: "", due: "" };
 export function TaskCreateForm({ onCreated }: { onCreated: (task: Task) => void }) {
   const api = useApi();
   const [draft, setDraft] = useState(EMPTY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const form = useRef<HTMLFormElement>(null);
   const titleInput = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   useFocusFirstInvalid(form, error);
   const errors = fieldErrors(error);
 
-  async function submit(event: SubmitEvent) {
+  function submit(event: SubmitEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    run(async () => {
       const { title, notes, due } = draft;
       const task = await api.createTask({ title, notes, due_at: fromLocalInput(due) });
       onCreated(task);
       setDraft(EMPTY);
       titleInput.current?.focus();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -43,7 +37,7 @@ export function TaskCreateForm({ onCreated }: { onCreated: (task: Task) => void 
       className="form card"
       aria-labelledby="new-task-heading"
       noValidate
-      onSubmit={(event) => void submit(event)}
+      onSubmit={submit}
     >
       <h2 id="new-task-heading">New task</h2>
       <FormAlert message={formError(error, TASK_FIELDS)} />

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Task } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
+import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 import { useApi } from "../session/context";
 import { fromLocalInput, toLocalInput } from "./dates";
@@ -21,8 +22,7 @@ export function TaskEditForm({ task, onSaved, onCancel }: Props) {
     notes: task.notes,
     due: toLocalInput(task.due_at),
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const form = useRef<HTMLFormElement>(null);
   const titleInput = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   useFocusFirstInvalid(form, error);
@@ -32,17 +32,12 @@ export function TaskEditForm({ task, onSaved, onCancel }: Props) {
     titleInput.current?.focus();
   }, []);
 
-  async function submit(event: SubmitEvent) {
+  function submit(event: SubmitEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    run(async () => {
       const { title, notes, due } = draft;
       onSaved(await api.updateTask(task.id, { title, notes, due_at: fromLocalInput(due) }));
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -51,7 +46,7 @@ export function TaskEditForm({ task, onSaved, onCancel }: Props) {
       className="form task-edit"
       aria-label={`Edit task ${task.title}`}
       noValidate
-      onSubmit={(event) => void submit(event)}
+      onSubmit={submit}
       onKeyDown={(event) => {
         if (event.key === "Escape") onCancel();
       }}

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { describeError } from "../api/errors";
 import type { Task } from "../api/types";
+import { useAction } from "../hooks/useAction";
 import { useApi } from "../session/context";
 import { formatDateTime } from "./dates";
 import { TaskEditForm } from "./TaskEditForm";
@@ -17,22 +18,9 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
   const [editing, setEditing] = useState(false);
   // Closing the editor puts focus back on its Edit button, not on the page's start.
   const [focusEdit, setFocusEdit] = useState(false);
-  const [busy, setBusy] = useState(false);
   // The box shows the state asked for while the API confirms it, and reverts on failure.
   const [requested, setRequested] = useState<boolean | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function act(action: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAction();
 
   if (editing) {
     return (
@@ -53,21 +41,25 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
     );
   }
 
-  const toggle = async () => {
+  const toggle = () => {
     setRequested(!task.completed);
-    await act(async () => {
-      const changed = task.completed
-        ? await api.updateTask(task.id, { completed: false })
-        : await api.completeTask(task.id);
-      onChanged(changed);
+    run(async () => {
+      try {
+        const changed = task.completed
+          ? await api.updateTask(task.id, { completed: false })
+          : await api.completeTask(task.id);
+        onChanged(changed);
+      } finally {
+        setRequested(null);
+      }
     });
-    setRequested(null);
   };
-  const remove = () =>
-    act(async () => {
+  const remove = () => {
+    run(async () => {
       await api.deleteTask(task.id);
       onDeleted(task);
     });
+  };
 
   return (
     <li className={task.completed ? "task task--done" : "task"}>
@@ -77,7 +69,7 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
           type="checkbox"
           checked={requested ?? task.completed}
           disabled={busy}
-          onChange={() => void toggle()}
+          onChange={toggle}
         />
         <div className="task-text">
           <label htmlFor={checkboxId} className="task-title">
@@ -111,7 +103,7 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
           className="button-danger"
           aria-label={`Delete ${task.title}`}
           disabled={busy}
-          onClick={() => void remove()}
+          onClick={remove}
         >
           Delete
         </button>

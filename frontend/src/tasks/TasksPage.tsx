@@ -13,6 +13,7 @@ export const TASKS_PER_PAGE = 20;
 export function TasksPage() {
   const api = useApi();
   const list = usePagedList<Task>(
+    "tasks",
     useCallback((cursor: string | null) => api.listTasks({ limit: TASKS_PER_PAGE, cursor }), [api]),
   );
   const { state } = list;
