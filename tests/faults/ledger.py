@@ -17,6 +17,8 @@ from tests.faults.report import CaseResult
 from tests.support.api import TERMINAL, ApiClient
 from tests.support.waiting import ConditionTimeout, wait_until
 
+START_RETRY_SECONDS = 60
+
 
 @dataclass
 class Ledger:
@@ -29,7 +31,8 @@ class Ledger:
     def submit(
         self, requests: Iterable[tuple[str, dict[str, Any]]], expect: str = "succeeded"
     ) -> list[dict[str, Any]]:
-        jobs = self.api.start_jobs(requests)
+        # Under a loaded machine a start may answer 503; the ledger retries it with its key.
+        jobs = self.api.start_jobs(requests, retry_unavailable=START_RETRY_SECONDS)
         for job in jobs:
             assert job["id"] not in self.submitted, f"job id {job['id']} handed out twice"
             self.submitted[job["id"]] = job

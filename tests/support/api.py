@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.support.accounts import PASSWORD, new_email
+from tests.support.waiting import wait_until
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -52,10 +54,32 @@ class ApiClient:
         job: dict[str, Any] = response.json()
         return job
 
-    def start_jobs(self, requests: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Start many jobs concurrently, the way many callers at once would."""
+    def start_jobs(
+        self, requests: Iterable[tuple[str, dict[str, Any]]], retry_unavailable: float = 0
+    ) -> list[dict[str, Any]]:
+        """Start many jobs concurrently, the way many callers at once would.
+
+        With `retry_unavailable`, each request carries its own idempotency key and a 503 is
+        retried with it for that many seconds, as a careful client does: a start whose answer
+        was lost then returns the same job, never a second one."""
+
+        def start(request: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+            if not retry_unavailable:
+                return self.start_job(*request)
+            body = {"type": request[0], "input": request[1], "idempotency_key": uuid.uuid4().hex}
+
+            def accepted() -> dict[str, Any] | None:
+                response = self.http.post("/api/jobs", json=body)
+                if response.status_code == 503:
+                    return None
+                assert response.status_code in (200, 201, 202), response.text
+                job: dict[str, Any] = response.json()
+                return job
+
+            return wait_until(accepted, retry_unavailable, f"POST /api/jobs of {request[0]}")
+
         with ThreadPoolExecutor(max_workers=16) as pool:
-            return list(pool.map(lambda request: self.start_job(*request), requests))
+            return list(pool.map(start, requests))
 
     def job(self, job_id: str, wait: float = 0) -> dict[str, Any]:
         response = self.http.get(f"/api/jobs/{job_id}", params={"wait": wait} if wait else None)
