@@ -72,6 +72,7 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     cancel_requested_at: datetime | None
     artifact_url: str | None
+    workflow_id: str = Field(description="the job's workflow in Temporal (for the Temporal UI)")
     stale: bool = Field(
         description="unfinished, and the worker has not confirmed the state against Temporal "
         "recently (Temporal or the worker is down): the last known state"
@@ -326,5 +327,6 @@ def job_out(job: Job, synced_at: datetime | None) -> JobOut:
             if has_artifact and job.status == JobStatus.SUCCEEDED
             else None
         ),
+        workflow_id=workflow_id(job.id),
         stale=not finished and services().freshness.is_stale(synced_at),
     )

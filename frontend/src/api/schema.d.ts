@@ -490,6 +490,11 @@ export interface components {
             /** Artifact Url */
             artifact_url: string | null;
             /**
+             * Workflow Id
+             * @description the job's workflow in Temporal (for the Temporal UI)
+             */
+            workflow_id: string;
+            /**
              * Stale
              * @description unfinished, and the worker has not confirmed the state against Temporal recently (Temporal or the worker is down): the last known state
              */

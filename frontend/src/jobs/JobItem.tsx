@@ -3,8 +3,10 @@ import { describeError } from "../api/errors";
 import { isFinished, type Job } from "../api/types";
 import { formatDateTime } from "../tasks/dates";
 import { useAction } from "../hooks/useAction";
+import { useEnv } from "../hooks/useEnv";
 import { useApi } from "../session/context";
 import { statusLabel } from "./jobStatus";
+import { workflowLink } from "./workflowLink";
 import { JobProgress } from "./JobProgress";
 import { saveFile } from "./saveFile";
 
@@ -17,6 +19,10 @@ export function JobItem({ job, onChanged }: Props) {
   const api = useApi();
   const headingId = useId();
   const { busy, error, run } = useAction();
+  const env = useEnv().data;
+  const workflowUrl = env?.temporal_ui_url
+    ? workflowLink(env.temporal_ui_url, env.temporal.namespace, job.workflow_id)
+    : null;
 
   const artifactUrl = job.artifact_url;
   return (
@@ -64,6 +70,11 @@ export function JobItem({ job, onChanged }: Props) {
             >
               Download CSV
             </button>
+          ) : null}
+          {workflowUrl ? (
+            <a href={workflowUrl} target="_blank" rel="noreferrer">
+              Workflow in Temporal UI
+            </a>
           ) : null}
         </div>
         {error ? (

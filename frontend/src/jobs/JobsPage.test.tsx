@@ -221,6 +221,27 @@ describe("the jobs dashboard", () => {
     expect(within(card).getByText("send_email: mailbox unavailable")).toBeInTheDocument();
   });
 
+  it("links every job to its workflow in the environment's Temporal UI", async () => {
+    renderJobs({
+      "GET /api/jobs": jobsPage([
+        job({ id: "a1", type: "echo", status: "running", workflow_id: "job-a1" }),
+        job({ id: "b2", type: "email", status: "succeeded", workflow_id: "job-b2" }),
+      ]),
+    });
+
+    const running = await jobCard(/echo/);
+    const link = within(running).getByRole("link", { name: "Workflow in Temporal UI" });
+    expect(link).toHaveAttribute(
+      "href",
+      "http://localhost:8233/namespaces/default/workflows/job-a1",
+    );
+    const finished = await jobCard(/email/);
+    expect(within(finished).getByRole("link", { name: "Workflow in Temporal UI" })).toHaveAttribute(
+      "href",
+      "http://localhost:8233/namespaces/default/workflows/job-b2",
+    );
+  });
+
   it("says the state may be stale while the job service does not confirm it", async () => {
     const running = job({ id: EXPORT_ID, type: "echo", status: "running", stale: true });
     renderJobs({ "GET /api/jobs": () => page([running], "d1", true) });

@@ -40,8 +40,9 @@ export function task(fields: Partial<Task> = {}): Task {
 }
 
 export function job(fields: Partial<Job> = {}): Job {
+  const id = fields.id ?? "3f2a9c1e-0000-4000-8000-000000000001";
   return {
-    id: "3f2a9c1e-0000-4000-8000-000000000001",
+    id,
     type: "export",
     status: "queued",
     input: {},
@@ -54,6 +55,7 @@ export function job(fields: Partial<Job> = {}): Job {
     finished_at: null,
     cancel_requested_at: null,
     artifact_url: null,
+    workflow_id: `job-${id}`,
     stale: false,
     ...fields,
   };
