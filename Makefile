@@ -144,7 +144,7 @@ test-prod-temporal: prod-temporal-images
 	PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest tests/prod_temporal $(PYTEST_ARGS)
 
 openapi: install $(NODE_MODULES)
-	$(PY) -m tests.e2e.openapi_document
+	$(PY) -m devstack.openapi_document
 	cd frontend && npm run openapi:types
 
 # Ports come from the environment (WEB_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,

@@ -1,4 +1,4 @@
-"""`make bench-containers`: the rendered preview pods under podman (tests/support/pods.py).
+"""`make bench-containers`: the rendered preview pods under podman (devstack/pods.py).
 
 - boot: pods created -> every container of both pods ready (startup, then readiness probes at
   their rendered periods), median of 5 fresh boots, each on a new database. Baseline in the same
@@ -24,12 +24,12 @@ from pathlib import Path
 import psycopg
 
 from bench.sections import write_section
-from tests.support.api import ApiClient
-from tests.support.podman import IMAGE, UI_IMAGE, memory_cgroup, memory_working_set, podman
-from tests.support.pods import SLIRP_HOST_LOOPBACK
-from tests.support.postgres import PostgresServer
-from tests.support.preview_pods import PreviewPods, of_kind, render_preview
-from tests.support.smtp_sink import SmtpSink
+from devstack.api import ApiClient
+from devstack.podman import IMAGE, UI_IMAGE, memory_cgroup, memory_working_set, podman
+from devstack.pods import SLIRP_HOST_LOOPBACK
+from devstack.postgres import PostgresServer
+from devstack.preview_pods import PreviewPods, of_kind, render_preview
+from devstack.smtp_sink import SmtpSink
 
 BOOTS = 5
 ECHO_JOBS = 500

@@ -45,14 +45,14 @@ from app.db import utcnow
 from app.migrate import upgrade
 from app.models import Account, AuthToken, Job
 from bench.sections import write_section
+from devstack.pgbouncer import PgBouncer
+from devstack.postgres import PostgresServer
+from devstack.processes import ROOT
 from envctl.config import load_config
 from envctl.database import AdminTarget, connection_budget, provision
 from envctl.model import EnvironmentKind, build_environment
 from envctl.pooler import admit_pooler
 from envctl.render import build_objects
-from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres import PostgresServer
-from tests.support.processes import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "bench"
 MAX_CONNECTIONS = 50

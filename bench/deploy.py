@@ -26,11 +26,11 @@ from functools import partial
 from pathlib import Path
 
 from bench.sections import write_section
-from tests.lifecycle.conftest import DOPPLER_TOKEN, IMAGE, NEXT_IMAGE, config_text
-from tests.support.doppler_operator import DopplerOperator
-from tests.support.kube_cluster import Admin, KubeServer
-from tests.support.kubectl_faults import KubectlFaults
-from tests.support.postgres import PostgresServer
+from devstack.deploy_inputs import DOPPLER_TOKEN, IMAGE, NEXT_IMAGE, config_text
+from devstack.doppler_operator import DopplerOperator
+from devstack.kube_cluster import Admin, KubeServer
+from devstack.kubectl_faults import KubectlFaults
+from devstack.postgres import PostgresServer
 
 ENVCTL = Path(sys.executable).with_name("envctl")
 SEED_CD_DEPLOY = "3-4 min"  # the seed's cd/deploy workflow, as the issue quotes it

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 
 from bench.run import ARTIFACTS, Bench, wrk
-from tests.support.accounts import PASSWORD, new_email
-from tests.support.ports import free_port
-from tests.support.processes import WebProcess
-from tests.support.waiting import wait_until
+from devstack.accounts import PASSWORD, new_email
+from devstack.ports import free_port
+from devstack.processes import WebProcess
+from devstack.waiting import wait_until
 
 RUNNING_JOBS = 200
 LIST_URL = "/api/jobs?limit=100"

@@ -37,13 +37,13 @@ from app.jobs.base import JobContext
 from app.jobs.echo import EchoInput, EchoWorkflow
 from app.migrate import migrate
 from app.settings import Settings
-from tests.support.accounts import PASSWORD, new_email
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
-from tests.support.processes import ROOT, WebProcess
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
+from devstack.accounts import PASSWORD, new_email
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
+from devstack.processes import ROOT, WebProcess
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 
 ARTIFACTS = ROOT / "artifacts" / "bench"
 TERMINAL = {"succeeded", "failed", "cancelled"}

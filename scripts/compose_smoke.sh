@@ -16,7 +16,7 @@ export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/containers/containers.conf}"
 PODMAN_COMPOSE=${PODMAN_COMPOSE:?set PODMAN_COMPOSE to the podman-compose command}
 for name in PG_PORT TEMPORAL_PORT TEMPORAL_UI_PORT TEMPORAL_HTTP_PORT TEMPORAL_METRICS_PORT \
     SMTP_PORT MAILPIT_UI_PORT WEB_PORT WORKER_HEALTH_PORT WORKER_METRICS_PORT; do
-    export "$name=$(.venv/bin/python -c 'from tests.support.ports import free_port; print(free_port())')"
+    export "$name=$(.venv/bin/python -c 'from devstack.ports import free_port; print(free_port())')"
 done
 project="compose-smoke-$$"
 # shellcheck disable=SC2206 # PODMAN_COMPOSE is a command with arguments

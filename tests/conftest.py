@@ -18,11 +18,11 @@ from app.db import Database
 from app.factory import create_app
 from app.migrate import upgrade
 from app.settings import Settings
-from tests.support.accounts import signup
-from tests.support.postgres import PostgresServer
-from tests.support.smtp_sink import SmtpSink
-from tests.support.stack import process_env
-from tests.support.temporal_dev import TemporalDevServer
+from devstack.accounts import signup
+from devstack.postgres import PostgresServer
+from devstack.smtp_sink import SmtpSink
+from devstack.stack import process_env
+from devstack.temporal_dev import TemporalDevServer
 from tests.support.worker_thread import WorkerThread
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from app.db import utcnow
 from app.models import AuthToken
 from app.services import Services
-from tests.support.accounts import PASSWORD, new_email, signup
+from devstack.accounts import PASSWORD, new_email, signup
 
 
 def test_signup_returns_a_token_that_identifies_the_account(client: FlaskClient) -> None:

@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from app.db import Database
 from app.factory import create_app
 from app.migrate import upgrade
+from devstack.accounts import signup
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
+from devstack.stack import process_env
+from devstack.temporal_dev import TemporalDevServer
 from tests.conftest import settings_from_env
-from tests.support.accounts import signup
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
-from tests.support.stack import process_env
-from tests.support.temporal_dev import TemporalDevServer
 from tests.support.worker_thread import WorkerThread
 
 

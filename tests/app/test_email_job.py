@@ -13,7 +13,7 @@ from app.db import Database
 from app.jobs.base import JobDeps
 from app.jobs.email import EmailActivities, EmailInput
 from app.settings import Settings
-from tests.support.smtp_sink import SmtpSink
+from devstack.smtp_sink import SmtpSink
 
 
 def recipient() -> str:

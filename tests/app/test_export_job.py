@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.settings import Settings
-from tests.support.accounts import signup
-from tests.support.waiting import wait_until
+from devstack.accounts import signup
+from devstack.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
 

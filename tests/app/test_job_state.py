@@ -25,13 +25,13 @@ from app.migrate import upgrade
 from app.models import Job
 from app.settings import Settings
 from app.worker.reconciler import VISIBILITY_GRACE, reconcile_once
+from devstack.accounts import signup
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
+from devstack.stack import process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.conftest import settings_from_env
-from tests.support.accounts import signup
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
-from tests.support.stack import process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 from tests.support.worker_thread import WorkerThread
 
 

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.accounts import signup
-from tests.support.waiting import wait_until
+from devstack.accounts import signup
+from devstack.waiting import wait_until
 from tests.support.worker_thread import WorkerThread
 
 pytestmark = pytest.mark.usefixtures("worker")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.accounts import new_email
-from tests.support.stack import Stack, process_env
+from devstack.accounts import new_email
+from devstack.stack import Stack, process_env
 
 
 def test_list_and_running_jobs_survive_a_restart_of_web_and_worker(

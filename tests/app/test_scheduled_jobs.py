@@ -12,10 +12,10 @@ from temporalio.client import ScheduleIntervalSpec
 from app.settings import Settings
 from app.temporal_client import connect_client
 from app.worker.schedules import scheduled_jobs
-from tests.support.accounts import new_email, signup
+from devstack.accounts import new_email, signup
+from devstack.smtp_sink import SmtpSink
+from devstack.waiting import wait_until
 from tests.support.schedules import trigger_and_wait
-from tests.support.smtp_sink import SmtpSink
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.support.accounts import signup
+from devstack.accounts import signup
 
 
 def create(client: FlaskClient, auth: dict[str, str], **body: object) -> dict[str, object]:

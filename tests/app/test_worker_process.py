@@ -15,11 +15,11 @@ from temporalio.client import Client
 
 from app.jobs.base import JobContext
 from app.jobs.echo import EchoInput, EchoWorkflow
-from tests.support.ports import free_port
-from tests.support.processes import ROOT, WorkerProcess
-from tests.support.stack import process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
+from devstack.ports import free_port
+from devstack.processes import ROOT, WorkerProcess
+from devstack.stack import process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 
 
 def test_worker_exits_non_zero_with_a_clear_message_when_temporal_never_comes_up(

@@ -26,13 +26,13 @@ from app.models import Account
 from app.settings import Settings, SettingsError, load_settings
 from app.temporal_client import DATA_CONVERTER
 from app.worker.versioning import versioning_behavior
+from devstack.accounts import new_email, signup
+from devstack.processes import WorkerProcess
+from devstack.stack import process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from envctl import worker_versions
 from envctl.worker_rollout import RolloutSummary, roll_out_version
-from tests.support.accounts import new_email, signup
-from tests.support.processes import WorkerProcess
-from tests.support.stack import process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 DEPLOYMENT = "app-worker"
 V1, V2 = "1" * 40, "2" * 40

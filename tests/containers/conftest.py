@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.podman import IMAGE, UI_IMAGE, available, image_exists
-from tests.support.pods import SLIRP_HOST_LOOPBACK
-from tests.support.postgres import PostgresServer
-from tests.support.preview_pods import PreviewPods, of_kind, render_preview
-from tests.support.smtp_sink import SmtpSink
+from devstack.podman import IMAGE, UI_IMAGE, available, image_exists
+from devstack.pods import SLIRP_HOST_LOOPBACK
+from devstack.postgres import PostgresServer
+from devstack.preview_pods import PreviewPods, of_kind, render_preview
+from devstack.smtp_sink import SmtpSink
 
 PR = 4242
 RENDERED_APP_IMAGE = "ghcr.io/example/preview-stack:render-only"

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.api import TERMINAL, ApiClient
-from tests.support.podman import memory_cgroup, podman, state, volume_mountpoint
-from tests.support.preview_pods import PreviewPods
-from tests.support.waiting import wait_until
+from devstack.api import TERMINAL, ApiClient
+from devstack.podman import memory_cgroup, podman, state, volume_mountpoint
+from devstack.preview_pods import PreviewPods
+from devstack.waiting import wait_until
 
 pytestmark = pytest.mark.containers
 

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tests.support.podman import available, podman, volume_mountpoint
-from tests.support.pods import Pod, PodContext
+from devstack.podman import available, podman, volume_mountpoint
+from devstack.pods import Pod, PodContext
 
 pytestmark = pytest.mark.containers
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.api import ApiClient
-from tests.support.podman import inspect, memory_cgroup, podman
-from tests.support.preview_pods import PreviewPods
-from tests.support.waiting import wait_until
+from devstack.api import ApiClient
+from devstack.podman import inspect, memory_cgroup, podman
+from devstack.preview_pods import PreviewPods
+from devstack.waiting import wait_until
 
 pytestmark = pytest.mark.containers
 ENVCTL = Path(sys.executable).parent / "envctl"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ports import free_port
-from tests.support.processes import WebProcess
-from tests.support.stack import Stack, process_env
+from devstack.ports import free_port
+from devstack.processes import WebProcess
+from devstack.stack import Stack, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"

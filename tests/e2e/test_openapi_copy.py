@@ -3,7 +3,7 @@ this keeps that copy equal to what the backend serves now."""
 
 from __future__ import annotations
 
-from tests.e2e.openapi_document import COMMITTED_COPY, served_document
+from devstack.openapi_document import COMMITTED_COPY, served_document
 
 
 def test_frontend_openapi_copy_matches_served_document() -> None:

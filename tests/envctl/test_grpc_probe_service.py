@@ -15,11 +15,11 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.ports import free_port
+from devstack.temporal_dev import temporal_cli
+from devstack.waiting import wait_until
 from envctl.manifests.base import Manifest
 from tests.envctl.conftest import find
-from tests.support.ports import free_port
-from tests.support.temporal_dev import temporal_cli
-from tests.support.waiting import wait_until
 
 WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 NAMES = ["", WORKFLOW_SERVICE, "no.such.Service"]

@@ -13,9 +13,9 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from devstack.api import TERMINAL, ApiClient
+from devstack.waiting import ConditionTimeout, wait_until
 from tests.faults.report import CaseResult
-from tests.support.api import TERMINAL, ApiClient
-from tests.support.waiting import ConditionTimeout, wait_until
 
 START_RETRY_SECONDS = 60
 

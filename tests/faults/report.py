@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.support.processes import ROOT
+from devstack.processes import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "faults"
 HEADERS = ("case", "jobs in", "jobs out", "duplicates", "lost", "stuck", "time to recover")

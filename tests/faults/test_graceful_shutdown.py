@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from devstack.api import ApiClient
+from devstack.ports import free_port
+from devstack.processes import WorkerProcess
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.faults.ledger import Ledger, activity_attempts, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.ports import free_port
-from tests.support.processes import WorkerProcess
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.api import ApiClient
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
 from tests.faults.ledger import Ledger, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
 
 pytestmark = pytest.mark.faults
 

@@ -17,18 +17,18 @@ from psycopg.conninfo import conninfo_to_dict
 
 from app.db import Database
 from app.migrate import upgrade
+from devstack.api import ApiClient
+from devstack.pgbouncer import PgBouncer
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from envctl.config import Pooler
 from envctl.database import AdminTarget, provision
 from envctl.pooler import admit_pooler
 from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres import PostgresServer
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

@@ -23,15 +23,15 @@ from app.db import Database
 from app.jobs.base import OnDatabaseDown
 from app.jobs.registry import REGISTRY
 from app.migrate import upgrade
+from devstack.api import ApiClient
+from devstack.postgres import PostgresServer
+from devstack.smtp_sink import SmtpSink
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.postgres import PostgresServer
-from tests.support.smtp_sink import SmtpSink
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

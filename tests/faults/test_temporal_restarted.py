@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.api import ApiClient
+from devstack.smtp_sink import SmtpSink
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.smtp_sink import SmtpSink
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

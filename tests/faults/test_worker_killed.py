@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 
 from app.db import Database
 from app.models import EmailDelivery, Job, JobArtifact
+from devstack.api import TERMINAL, ApiClient
+from devstack.smtp_sink import SmtpSink
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import TERMINAL, ApiClient
-from tests.support.smtp_sink import SmtpSink
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

@@ -17,12 +17,12 @@ import psycopg
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from devstack.api import ApiClient
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
-from tests.support.api import ApiClient
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 

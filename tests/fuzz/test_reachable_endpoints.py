@@ -12,7 +12,7 @@ import httpx
 import pytest
 from flask import Flask
 
-from tests.support.stack import Stack, process_env
+from devstack.stack import Stack, process_env
 
 pytestmark = pytest.mark.fuzz
 

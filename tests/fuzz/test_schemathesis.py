@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import ApiClient
-from tests.support.processes import ROOT
-from tests.support.stack import Stack, process_env
+from devstack.api import ApiClient
+from devstack.processes import ROOT
+from devstack.stack import Stack, process_env
 
 pytestmark = pytest.mark.fuzz
 

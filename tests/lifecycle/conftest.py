@@ -5,7 +5,6 @@ API stand-in."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,17 +14,13 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from devstack.deploy_inputs import DOPPLER_TOKEN, IMAGE, config_text
+from devstack.doppler_operator import DopplerOperator
+from devstack.kube_cluster import Baseline, Cluster, KubeServer
+from devstack.postgres import PostgresServer
 from envctl import cli
-from envctl.config import REPO_CONFIG_PATH
-from tests.support.doppler_operator import DopplerOperator
 from tests.support.github_api import GitHubApi
-from tests.support.kube_cluster import Baseline, Cluster, KubeServer
-from tests.support.postgres import PostgresServer
 
-IMAGE = "ghcr.io/example/preview-stack:3f2a9c1"
-NEXT_IMAGE = "ghcr.io/example/preview-stack:9e8d7c6"
-COMMIT = "3f2a9c1" + "0" * 33
-DOPPLER_TOKEN = "dp.st.preview.FAKE-TOKEN-VALUE-0123456789"
 # Production's deploy here: its own database comes from Doppler, and its Temporal is not in this
 # cluster (no kubelet), so the worker-version switch is skipped.
 PRODUCTION_DEPLOY = (
@@ -45,18 +40,6 @@ def shared_postgres() -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.destroy()
-
-
-def config_text(port: int) -> str:
-    """The committed config, with both preview kinds' database at 127.0.0.1:<port>."""
-    sections = re.split(r"(?m)^(?=\[)", REPO_CONFIG_PATH.read_text(encoding="utf-8"))
-    changed = []
-    for section in sections:
-        if section.startswith(("[environments.preview]", "[environments.permanent_preview]")):
-            section = re.sub(r'database_cidr = "[^"]*"', 'database_cidr = "127.0.0.1/32"', section)
-            section = re.sub(r"database_port = \d+", f"database_port = {port}", section)
-        changed.append(section)
-    return "".join(changed)
 
 
 @dataclass

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devstack.deploy_inputs import IMAGE
 from envctl.kubectl import items_of
-from tests.lifecycle.conftest import IMAGE, Lifecycle
+from tests.lifecycle.conftest import Lifecycle
 
 RENDERED = (
     22  # objects deploy applies for a preview in doppler mode (doppler-token, the state claim)

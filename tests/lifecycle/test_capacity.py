@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from devstack.deploy_inputs import IMAGE
 from envctl.capacity import Amount, capacity_report, environment_pods, pod_request, quantity
 from envctl.config import load_config
 from envctl.model import EnvironmentKind, build_environment
 from envctl.render import build_objects
-from tests.lifecycle.conftest import IMAGE
 
 
 @pytest.mark.parametrize(

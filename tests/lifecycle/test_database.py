@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.migrate import upgrade
+from devstack.deploy_inputs import IMAGE
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
 from envctl.config import load_config
 from envctl.database import (
     AdminTarget,
@@ -23,9 +26,7 @@ from envctl.database import (
 from envctl.inputs import InputError
 from envctl.model import EnvironmentKind, build_environment
 from envctl.render import build_objects
-from tests.lifecycle.conftest import IMAGE, Lifecycle
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
+from tests.lifecycle.conftest import Lifecycle
 
 
 def target_of(server: PostgresServer) -> AdminTarget:

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from devstack.deploy_inputs import COMMIT, DOPPLER_TOKEN, IMAGE, NEXT_IMAGE
+from devstack.kubectl_faults import Call
+from devstack.waiting import wait_until
 from envctl.config import load_config
 from envctl.deploy import DeployOptions, deploy, deployed_at
 from envctl.kubectl import Kubectl
@@ -19,16 +22,7 @@ from envctl.model import EnvironmentKind, build_environment
 from envctl.progress import PlainProgress
 from envctl.smoke import SmokeFailed, SmokeResult
 from envctl.tools import CommandFailed, Tools
-from tests.lifecycle.conftest import (
-    COMMIT,
-    DOPPLER_TOKEN,
-    IMAGE,
-    NEXT_IMAGE,
-    PRODUCTION_DEPLOY,
-    Lifecycle,
-)
-from tests.support.kubectl_faults import Call
-from tests.support.waiting import wait_until
+from tests.lifecycle.conftest import PRODUCTION_DEPLOY, Lifecycle
 
 
 def deploy_args(pr: int, *extra: str, image: str = IMAGE) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
+from devstack.deploy_inputs import IMAGE
+from tests.lifecycle.conftest import Lifecycle
 
 
 def namespace(name: str, kind: str, **labels: str) -> dict[str, object]:

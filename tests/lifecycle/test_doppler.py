@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
+from devstack.deploy_inputs import IMAGE
+from tests.lifecycle.conftest import Lifecycle
 
 
 def deploy_args(pr: int, *extra: str) -> list[str]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devstack.deploy_inputs import COMMIT, IMAGE, NEXT_IMAGE
 from envctl.github import GitHub, sticky_marker
-from tests.lifecycle.conftest import COMMIT, IMAGE, NEXT_IMAGE, Lifecycle
+from tests.lifecycle.conftest import Lifecycle
 from tests.support.github_api import GitHubApi
 
 NEXT_COMMIT = "9e8d7c6" + "1" * 33

@@ -17,9 +17,9 @@ from app.settings import Settings
 from app.temporal_client import connect_client
 from app.worker.history_files import read_history
 from app.worker.replay import replay_paths
+from devstack.ports import free_port
+from devstack.temporal_dev import TemporalDevServer
 from envctl import cli
-from tests.support.ports import free_port
-from tests.support.temporal_dev import TemporalDevServer
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("worker")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
+from devstack.deploy_inputs import IMAGE
+from tests.lifecycle.conftest import Lifecycle
 
 
 def label_selector(selector: dict[str, Any]) -> str:

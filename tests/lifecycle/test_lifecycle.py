@@ -7,7 +7,8 @@ import base64
 
 import psycopg
 
-from tests.lifecycle.conftest import COMMIT, IMAGE, Lifecycle
+from devstack.deploy_inputs import COMMIT, IMAGE
+from tests.lifecycle.conftest import Lifecycle
 
 PR = "7"
 

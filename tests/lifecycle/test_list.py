@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
-from tests.support.waiting import wait_until
+from devstack.deploy_inputs import IMAGE
+from devstack.waiting import wait_until
+from tests.lifecycle.conftest import Lifecycle
 
 
 def test_list_shows_kind_pr_age_image_readiness_and_urls(lifecycle: Lifecycle) -> None:

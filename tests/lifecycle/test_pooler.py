@@ -20,14 +20,15 @@ from typer.testing import CliRunner
 from app.db import make_engine
 from app.migrate import upgrade
 from app.settings import Settings
+from devstack.deploy_inputs import IMAGE, config_text
+from devstack.kube_cluster import Cluster
+from devstack.pgbouncer import PgBouncer
+from devstack.postgres import PostgresServer
 from envctl import cli
 from envctl.config import Pooler, load_config
 from envctl.database import AdminTarget, Provisioned, provision
 from envctl.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
-from tests.lifecycle.conftest import IMAGE, Lifecycle, config_text
-from tests.support.kube_cluster import Cluster
-from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres import PostgresServer
+from tests.lifecycle.conftest import Lifecycle
 
 
 @pytest.fixture(scope="module")

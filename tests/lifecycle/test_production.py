@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.lifecycle.conftest import IMAGE, PRODUCTION_DEPLOY, Lifecycle
+from devstack.deploy_inputs import IMAGE
+from tests.lifecycle.conftest import PRODUCTION_DEPLOY, Lifecycle
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.lifecycle.conftest import IMAGE, Lifecycle
-from tests.support.kube_cluster import Cluster
+from devstack.deploy_inputs import IMAGE
+from devstack.kube_cluster import Cluster
+from tests.lifecycle.conftest import Lifecycle
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 ACCOUNT, ACCOUNT_NAMESPACE = "envctl-ci", "envctl-ci"

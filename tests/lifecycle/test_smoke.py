@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from devstack.ports import free_port
+from devstack.processes import WebProcess
+from devstack.stack import Stack, process_env
+from devstack.temporal_dev import TemporalDevServer
 from envctl import cli
 from envctl.smoke import SmokeFailed, smoke_test
-from tests.support.ports import free_port
-from tests.support.processes import WebProcess
-from tests.support.stack import Stack, process_env
-from tests.support.temporal_dev import TemporalDevServer
 
 COMMIT = "5e1f00d"
 

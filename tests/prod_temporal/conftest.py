@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.postgres import PostgresServer
+from devstack.postgres import PostgresServer
 from tests.support.prod_temporal import (
     ProductionTemporalServer,
     TemporalDatabase,

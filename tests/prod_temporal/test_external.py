@@ -15,14 +15,14 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 
 from app.jobs.tracker import workflow_id
+from devstack.api import TERMINAL, ApiClient
+from devstack.stack import Stack, process_env
+from devstack.waiting import wait_until
 from envctl.model import EnvironmentKind, build_environment
 from envctl.render import build_objects
 from tests.envctl.conftest import config_with
-from tests.support.api import TERMINAL, ApiClient
 from tests.support.prod_temporal import ProductionTemporalServer
 from tests.support.rendered_pods import PodInputs, find_object, only_container, resolved_env
-from tests.support.stack import Stack, process_env
-from tests.support.waiting import wait_until
 
 NAMESPACE = "external-cluster"
 POD = PodInputs(fields={"metadata.namespace": "production"})

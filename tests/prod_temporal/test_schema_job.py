@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psycopg
 
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
 from tests.prod_temporal.conftest import new_temporal_database
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
 from tests.support.prod_temporal import (
     TemporalDatabase,
     pod_inputs,

@@ -9,14 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from app.jobs.tracker import workflow_id
+from devstack.api import ApiClient
+from devstack.stack import Stack, process_env
+from devstack.waiting import wait_until
 from envctl import cli
 from envctl.manifests.base import WORKFLOW_SERVICE
 from tests.faults.ledger import Ledger
-from tests.support.api import ApiClient
 from tests.support.prod_temporal import ProductionTemporalServer, grpc_health
 from tests.support.rendered_pods import find_object, only_container, resolved_env
-from tests.support.stack import Stack, process_env
-from tests.support.waiting import wait_until
 
 COMMIT = "9a1b2c3"
 IN_FLIGHT = 12

@@ -11,10 +11,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from app.jobs.tracker import workflow_id
+from devstack.api import ApiClient
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack, process_env
+from devstack.waiting import wait_until
 from tests.faults.ledger import Ledger
 from tests.prod_temporal.conftest import new_temporal_database
-from tests.support.api import ApiClient
-from tests.support.postgres import PostgresServer
 from tests.support.prod_temporal import (
     ProductionTemporalServer,
     TemporalDatabase,
@@ -24,8 +26,6 @@ from tests.support.prod_temporal import (
     schema_job,
 )
 from tests.support.rendered_pods import Manifest
-from tests.support.stack import Stack, process_env
-from tests.support.waiting import wait_until
 
 BEFORE = 3
 

@@ -22,10 +22,10 @@ from flask.testing import FlaskClient
 from app.settings import Settings
 from app.temporal_client import connect_client
 from app.worker.history_files import Provenance, write_history
-from tests.support.accounts import signup
+from devstack.accounts import signup
+from devstack.smtp_sink import SmtpSink
+from devstack.waiting import wait_until
 from tests.support.schedules import trigger
-from tests.support.smtp_sink import SmtpSink
-from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("HISTORIES_OUT", ROOT / "tests" / "histories"))

@@ -14,11 +14,11 @@ import sys
 import uuid
 from pathlib import Path
 
+from devstack.pgbouncer import PgBouncer
+from devstack.postgres import PostgresServer
 from envctl.config import Pooler
 from envctl.database import AdminTarget, provision
 from envctl.pooler import admit_pooler
-from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres import PostgresServer
 
 
 def main(command: list[str]) -> int:

@@ -19,13 +19,14 @@ import psycopg
 from psycopg import sql
 from temporalio.client import Client
 
+from devstack.ports import free_port, free_port_below
+from devstack.postgres import PostgresServer
+from devstack.waiting import GaveUp, wait_until
 from envctl.config import REPO_CONFIG_PATH, Config, parse_config
 from envctl.manifests.base import WORKFLOW_SERVICE
 from envctl.manifests.secrets import TEMPORAL_DB_PASSWORD_KEY, TEMPORAL_DB_SECRET
 from envctl.model import EnvironmentKind, build_environment
 from envctl.render import build_objects
-from tests.support.ports import free_port, free_port_below
-from tests.support.postgres import PostgresServer
 from tests.support.rendered_pods import (
     Manifest,
     PodInputs,
@@ -33,7 +34,6 @@ from tests.support.rendered_pods import (
     find_object,
     podman_env,
 )
-from tests.support.waiting import GaveUp, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Services of one server process; in a pod each has the pod's IP to itself, here they share

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.settings import Settings
 from app.temporal_client import connect_client
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 
 async def _recent_workflow_ids(settings: Settings, schedule_id: str) -> list[str]:

@@ -8,7 +8,7 @@ import threading
 from app.settings import Settings
 from app.worker.probes import WorkerState
 from app.worker.runner import run_worker
-from tests.support.waiting import GaveUp, wait_until
+from devstack.waiting import GaveUp, wait_until
 
 
 class WorkerThread:

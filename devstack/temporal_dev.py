@@ -11,8 +11,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from tests.support.ports import free_port
-from tests.support.waiting import GaveUp, wait_until
+from devstack.ports import free_port
+from devstack.waiting import GaveUp, wait_until
 
 
 def temporal_cli() -> Path:

@@ -6,7 +6,7 @@ the host's loopback (reached from the pod as slirp4netns' 10.0.2.2). With the Se
 resolving to 127.0.0.1 in the pod's /etc/hosts, `web.pr-N.svc.cluster.local:80` reaches the web
 pod as in Kubernetes. Prints "ready" once every port listens.
 
-    python -m tests.support.service_proxy 80=10.0.2.2:41234 7233=10.0.2.2:41235
+    python -m devstack.service_proxy 80=10.0.2.2:41234 7233=10.0.2.2:41235
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.podman import ROOT, podman, volume_mountpoint
-from tests.support.ports import free_port
+from devstack.podman import ROOT, podman, volume_mountpoint
+from devstack.ports import free_port
 
 Manifest = dict[str, Any]
 SLIRP_HOST_LOOPBACK = "10.0.2.2"  # the host's 127.0.0.1, seen from a slirp4netns namespace
@@ -130,7 +130,7 @@ class Pod:
     def _start_proxy(self, rules: Sequence[str]) -> None:
         infra = podman("pod", "inspect", "--format", "{{.InfraContainerID}}", self.name).stdout
         pid = podman("inspect", "--format", "{{.State.Pid}}", infra.strip()).stdout.strip()
-        command = [f"--net=/proc/{pid}/ns/net", sys.executable, "-m", "tests.support.service_proxy"]
+        command = [f"--net=/proc/{pid}/ns/net", sys.executable, "-m", "devstack.service_proxy"]
         self.proxy = subprocess.Popen(
             ["nsenter", *command, *rules], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )

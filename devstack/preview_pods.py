@@ -1,7 +1,7 @@
 """The preview's pods, exactly as `envctl render preview` renders them, running under podman.
 
 `render_preview` runs the real CLI and parses its YAML; `PreviewPods` starts every Deployment's
-pod (`tests.support.pods`), connects the Services, and waits for readiness the way the kubelet
+pod (`devstack.pods`), connects the Services, and waits for readiness the way the kubelet
 decides it: the startup probe first, then the readiness probe, each at its own period.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.podman import podman, state
-from tests.support.pods import SLIRP_HOST_LOOPBACK, Manifest, Pod, PodContext
-from tests.support.probes import ProbeFailed, wait_for_success
+from devstack.podman import podman, state
+from devstack.pods import SLIRP_HOST_LOOPBACK, Manifest, Pod, PodContext
+from devstack.probes import ProbeFailed, wait_for_success
 
 ENVCTL = Path(sys.executable).parent / "envctl"
 

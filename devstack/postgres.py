@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tests.support.ports import free_port
+from devstack.ports import free_port
 
 
 def postgres_bin_dir() -> Path:

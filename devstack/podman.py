@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CONTAINERS_CONF = ROOT / "containers" / "containers.conf"
 IMAGE = os.environ.get("PREVIEW_IMAGE", "localhost/preview-stack:local")
 UI_IMAGE = os.environ.get("TEMPORAL_UI_IMAGE", "localhost/temporal-ui:local")

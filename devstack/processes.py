@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.waiting import GaveUp, wait_until
+from devstack.waiting import GaveUp, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.ports import free_port
+from devstack.ports import free_port
 
 
 class _Collector:

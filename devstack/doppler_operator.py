@@ -14,7 +14,7 @@ import subprocess
 import threading
 from typing import Any
 
-from tests.support.kube_cluster import Admin
+from devstack.kube_cluster import Admin
 
 FETCHED = {"APP_SECRET_KEY": "from-the-doppler-stand-in", "LOG_LEVEL": "INFO"}
 

@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port
-from tests.support.processes import WebProcess, WorkerProcess
+from devstack.ports import free_port
+from devstack.processes import WebProcess, WorkerProcess
 
 
 def process_env(base: dict[str, str], **overrides: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The OpenAPI document as the backend serves it, and the frontend's committed copy.
 
 The React app's API types are generated from `frontend/src/api/openapi.json`. Run
-`python -m tests.e2e.openapi_document` (or `make openapi`) after changing the API
+`python -m devstack.openapi_document` (or `make openapi`) after changing the API
 to refresh the copy; `test_openapi_copy.py` fails while the two differ.
 """
 
@@ -15,14 +15,14 @@ from pathlib import Path
 from app.factory import create_app
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 COMMITTED_COPY = ROOT / "frontend" / "src" / "api" / "openapi.json"
 
 
 def served_document() -> str:
     """`GET /api/openapi.json` from a throwaway app, as stable, diffable JSON."""
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(_env_file=None, app_env="development", data_dir=Path(data_dir))  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, app_env="development", data_dir=Path(data_dir))
         response = create_app(settings).test_client().get("/api/openapi.json")
         assert response.status_code == 200, response.get_data(as_text=True)
         return json.dumps(response.get_json(), indent=2, ensure_ascii=False) + "\n"

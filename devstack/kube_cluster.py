@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devstack.kubectl_faults import Call, KubectlFaults
 from envctl.kubectl import items_of, resource
-from tests.support.kubectl_faults import Call, KubectlFaults
 
 TEST_KUBECONFIG_ENV = "ENVCTL_TEST_KUBECONFIG"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding"}
 EXTRA_RESOURCES = {
     "Role": "roles.rbac.authorization.k8s.io",

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.support.accounts import PASSWORD, new_email
-from tests.support.waiting import wait_until
+from devstack.accounts import PASSWORD, new_email
+from devstack.waiting import wait_until
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import psycopg
 
+from devstack.ports import free_port
+from devstack.postgres import PostgresServer
+from devstack.waiting import GaveUp, wait_until
 from envctl.config import Pooler
 from envctl.pooler import auth_file_line, install_lookup, pgbouncer_ini
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresServer
-from tests.support.waiting import GaveUp, wait_until
 
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
 
