@@ -57,6 +57,7 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_recycle=1800,
+        pool_use_lifo=True,  # reuse the connection given back last: it needs no ping
         connect_args=connect_args,
     )
     event.listen(engine, "checkin", _mark_idle)
