@@ -138,7 +138,7 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     auth=True,
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    deadline = time.monotonic() + query.wait
+    deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([owner_key(account.id)]) as watch:
         while True:
             page = _list_page(account, query)
@@ -147,6 +147,11 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
                 return page
             release_read_connection()
             watch.wait(remaining)
+
+
+def _wait_seconds(asked: float) -> float:
+    """A long poll waits at most JOB_WAIT_MAX_SECONDS, whatever the client asked."""
+    return min(asked, services().settings.job_wait_max_seconds)
 
 
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
@@ -191,7 +196,7 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
 def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut:
     if query.wait <= 0:
         return one_job_out(owned_job_row(account, str(job_id)))
-    deadline = time.monotonic() + query.wait
+    deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([job_key(str(job_id))]) as watch:
         while True:
             job = owned_job_row(account, str(job_id))
