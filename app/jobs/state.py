@@ -150,12 +150,12 @@ class JobStateStore:
         if self.database.engine.dialect.name != "postgresql":
             with self.database.session() as session:
                 return bool(session.execute(changed).all())
-        # One statement in autocommit: the update and its NOTIFY commit together, in one
-        # round trip instead of BEGIN, UPDATE, NOTIFY and COMMIT.
+        # The update and its NOTIFY in one statement: BEGIN, it, COMMIT, not four round
+        # trips. Not autocommit: a worker that dies mid-write must commit nothing (the
+        # reconciler's case), and only an explicit COMMIT after the statement ensures that.
         rows = changed.cte("changed")
         payload = func.concat(rows.c.owner_id, ":", rows.c.id)
-        with self.database.engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with self.database.engine.begin() as connection:
             return bool(connection.execute(select(func.pg_notify(CHANNEL, payload))).all())
 
 
