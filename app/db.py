@@ -6,14 +6,22 @@ server, and every connection a preview holds is one its neighbours cannot have.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.settings import Settings
+
+# A pooled connection idle at least this long is pinged before use (a few seconds are
+# far below any server or firewall idle timeout, and a restart takes longer than this).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 class Base(DeclarativeBase):
@@ -43,15 +51,43 @@ def make_engine(settings: Settings) -> Engine:
         # PgBouncer 1.18 hands each transaction any server connection: a statement psycopg
         # prepared on one is unknown on the next, so psycopg must never prepare.
         connect_args["prepare_threshold"] = None
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
         pool_recycle=1800,
+        pool_use_lifo=True,  # reuse the connection given back last: it needs no ping
         connect_args=connect_args,
     )
+    event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _mark_idle(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(
+    dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, proxy: object
+) -> None:
+    """pool_pre_ping, but only for a connection idle longer than PING_AFTER_IDLE_SECONDS.
+
+    A connection given back moments ago was alive then; pinging it costs every request a
+    round trip. A failed ping makes the pool replace the connection (and retry)."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # the ping's implicit transaction
+    except Exception as error:  # any driver error means: this connection is gone
+        raise DisconnectionError(str(error)) from error
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 
+from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
 from app.jobs.state import Freshness
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.api import auth, docs, frontend, health, jobs, tasks
     from app.api.errors import register_error_handlers
     from app.api.reads import release_read_connection
+    from app.auth.tokens import REVOKED_TOPIC
 
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=None)
@@ -29,13 +31,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     database = Database(settings)
     gateway = TemporalGateway(settings)
     tracker = JobTracker(settings, database, gateway)
+    changes = ChangeHub(settings.listen_url)
+    tokens = TokenCache(settings.token_cache_seconds)
+    changes.subscribe(REVOKED_TOPIC, tokens.on_change)
     app.extensions["services"] = Services(
         settings=settings,
         database=database,
         temporal=gateway,
         jobs=tracker,
-        changes=ChangeHub(settings.listen_url),
+        changes=changes,
         freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
+        tokens=tokens,
     )
     register_error_handlers(app)
     app.teardown_appcontext(release_read_connection)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
 from app.jobs.state import Freshness
@@ -22,6 +23,7 @@ class Services:
     jobs: JobTracker
     changes: ChangeHub
     freshness: Freshness
+    tokens: TokenCache
 
 
 def services() -> Services:

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     job_state_stale_after_seconds: float = Field(default=15.0, gt=0)
 
     token_ttl_seconds: PositiveInt = 12 * 3600
+    # How long a web process trusts a token it verified (a logout's NOTIFY evicts it sooner).
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     login_max_failures: PositiveInt = 5
     login_failure_window_seconds: PositiveInt = 900
 

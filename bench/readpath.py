@@ -4,6 +4,7 @@ rate, and where an authenticated read spends its time (py-spy under wrk)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
@@ -137,6 +138,7 @@ def list_with_running(bench: Bench, seconds: int, dashboard_seconds: float) -> d
     for values in runs.values():
         values["p50_ratio"] = values["p50_ms"] / base
     return {
+        "load_1min": os.getloadavg()[0],
         "jobs": RUNNING_JOBS,
         "seconds": seconds,
         "list": runs,
@@ -163,7 +165,7 @@ def profile_read_path(bench: Bench, seconds: int) -> dict[str, Any]:
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     load = wrk(f"{bench.stack.url}/api/jobs/{job['id']}", seconds, 8, bench.auth)
     spy.wait()
-    return {"seconds": seconds, "wrk": load, **_shares(raw)}
+    return {"seconds": seconds, "wrk": load, "load_1min": os.getloadavg()[0], **_shares(raw)}
 
 
 def _layer(tail: str) -> str:

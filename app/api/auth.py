@@ -14,7 +14,13 @@ from app.api.errors import ApiError
 from app.api.spec import endpoint
 from app.auth.login_limits import clear_failures, recent_failures, record_failure
 from app.auth.passwords import hash_password, verify_password
-from app.auth.tokens import CurrentAccount, bearer_token, issue_token, revoke_token
+from app.auth.tokens import (
+    CurrentAccount,
+    bearer_token,
+    forget_token,
+    issue_token,
+    revoke_token,
+)
 from app.models import Account
 from app.services import services
 
@@ -150,8 +156,10 @@ def login(body: Credentials) -> TokenOut:
 
 @endpoint(blueprint, "/logout", "POST", summary="Revoke this token", response=LogoutOut, auth=True)
 def logout(account: CurrentAccount) -> LogoutOut:
+    token = bearer_token()
     with services().database.session() as session:
-        revoke_token(session, bearer_token())
+        revoke_token(session, token)
+    forget_token(token)
     return LogoutOut(revoked=True)
 
 

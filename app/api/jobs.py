@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 
 from app.api.errors import ApiError, not_found, validation_failed
+from app.api.job_out import (
+    JOB_COLUMNS,
+    OWNED_JOB,
+    JobOut,
+    JobPage,
+    JobRow,
+    job_out,
+    page_version,
+)
+from app.api.job_out import owned_job_query as owned_job_query  # bench/density.py reads it here
 from app.api.pagination import PageQuery, decode_cursor, split_page
 from app.api.reads import read_connection, read_session, release_read_connection
 from app.api.spec import QueryModel, endpoint
 from app.auth.tokens import CurrentAccount
-from app.db import as_utc
 from app.jobs.changes import job_key, owner_key
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
@@ -48,46 +55,6 @@ class JobCreate(BaseModel):
     input: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str | None = Field(
         default=None, min_length=1, max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN
-    )
-
-
-class ProgressOut(BaseModel):
-    done: int
-    total: int
-
-
-class JobOut(BaseModel):
-    """A job."""
-
-    id: str
-    type: str
-    status: JobStatus
-    input: dict[str, Any]
-    result: Any | None
-    error: str | None
-    progress: ProgressOut | None
-    idempotency_key: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    cancel_requested_at: datetime | None
-    artifact_url: str | None
-    workflow_id: str = Field(description="the job's workflow in Temporal (for the Temporal UI)")
-    stale: bool = Field(
-        description="unfinished, and the worker has not confirmed the state against Temporal "
-        "recently (Temporal or the worker is down): the last known state"
-    )
-
-
-class JobPage(BaseModel):
-    """A page of jobs, newest first."""
-
-    items: list[JobOut]
-    next_cursor: str | None
-    version: str = Field(description="changes whenever the page does; pass it back with `wait`")
-    stale: bool = Field(description="some item is stale (see JobOut.stale)")
-    synced_at: datetime | None = Field(
-        description="when the worker last confirmed the unfinished jobs against Temporal"
     )
 
 
@@ -171,7 +138,7 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     auth=True,
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    deadline = time.monotonic() + query.wait
+    deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([owner_key(account.id)]) as watch:
         while True:
             page = _list_page(account, query)
@@ -182,8 +149,13 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
             watch.wait(remaining)
 
 
+def _wait_seconds(asked: float) -> float:
+    """A long poll waits at most JOB_WAIT_MAX_SECONDS, whatever the client asked."""
+    return min(asked, services().settings.job_wait_max_seconds)
+
+
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    statement = select(Job).where(Job.owner_id == account.id)
+    statement = select(*JOB_COLUMNS).where(Job.owner_id == account.id)
     if query.type is not None:
         statement = statement.where(Job.type == query.type)
     if query.status is not None:
@@ -197,26 +169,19 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
             )
         )
     statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
-    with read_session() as session:
-        rows = session.scalars(statement).all()
+    rows = read_connection().execute(statement).all()
     page, next_cursor = split_page(rows, query.limit)
-    synced_at = services().freshness.synced_at(read_connection())
-    items = [job_out(job, synced_at) for job in page]
+    freshness = services().freshness
+    synced_at = freshness.synced_at(read_connection())
+    stale = freshness.is_stale(synced_at)
+    items = [job_out(row, stale) for row in page]
     return JobPage(
         items=items,
         next_cursor=next_cursor,
-        version=_version(items, next_cursor),
+        version=page_version(page, next_cursor),
         stale=any(item.stale for item in items),
         synced_at=synced_at,
     )
-
-
-def _version(items: list[JobOut], next_cursor: str | None) -> str:
-    content = json.dumps(
-        [[item.model_dump(mode="json", exclude={"stale"}) for item in items], next_cursor],
-        sort_keys=True,
-    )
-    return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 @endpoint(
@@ -230,11 +195,11 @@ def _version(items: list[JobOut], next_cursor: str | None) -> str:
 )
 def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut:
     if query.wait <= 0:
-        return one_job_out(owned_job(account, str(job_id)))
-    deadline = time.monotonic() + query.wait
+        return one_job_out(owned_job_row(account, str(job_id)))
+    deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([job_key(str(job_id))]) as watch:
         while True:
-            job = owned_job(account, str(job_id))
+            job = owned_job_row(account, str(job_id))
             remaining = deadline - time.monotonic()
             if job.status in TERMINAL or remaining <= 0:
                 return one_job_out(job)
@@ -284,49 +249,25 @@ def job_artifact(account: CurrentAccount, job_id: Any) -> Response:
     )
 
 
-def owned_job_query(job_id: str, owner_id: int) -> Select[Job]:
-    """The job read of `GET /api/jobs/<id>` (also what the density benchmark sends)."""
-    return select(Job).where(Job.id == job_id, Job.owner_id == owner_id)
-
-
 def owned_job(account: CurrentAccount, job_id: str) -> Job:
+    """The ORM row, for the writes that change it."""
     with read_session() as session:
-        job = session.scalar(owned_job_query(job_id, account.id))
+        job = session.scalar(select(Job).where(Job.id == job_id, Job.owner_id == account.id))
     if job is None:
         raise not_found("job")
     return job
 
 
-def one_job_out(job: Job) -> JobOut:
-    finished = job.status in TERMINAL
-    return job_out(job, None if finished else services().freshness.synced_at(read_connection()))
+def owned_job_row(account: CurrentAccount, job_id: str) -> JobRow:
+    params = {"job_id": job_id, "owner_id": account.id}
+    row: JobRow | None = read_connection().execute(OWNED_JOB, params).first()
+    if row is None:
+        raise not_found("job")
+    return row
 
 
-def job_out(job: Job, synced_at: datetime | None) -> JobOut:
-    finished = job.status in TERMINAL
-    job_type = REGISTRY.get(job.type)
-    has_artifact = job_type is not None and job_type.produces_artifact
-    progress = None
-    if job.progress_total is not None and job.progress_done is not None:
-        progress = ProgressOut(done=job.progress_done, total=job.progress_total)
-    return JobOut(
-        id=job.id,
-        type=job.type,
-        status=JobStatus(job.status),
-        input=job.input,
-        result=job.result,
-        error=job.error,
-        progress=progress,
-        idempotency_key=job.idempotency_key,
-        created_at=as_utc(job.created_at) or job.created_at,
-        started_at=as_utc(job.started_at),
-        finished_at=as_utc(job.finished_at),
-        cancel_requested_at=as_utc(job.cancel_requested_at),
-        artifact_url=(
-            f"/api/jobs/{job.id}/artifact"
-            if has_artifact and job.status == JobStatus.SUCCEEDED
-            else None
-        ),
-        workflow_id=workflow_id(job.id),
-        stale=not finished and services().freshness.is_stale(synced_at),
-    )
+def one_job_out(job: JobRow) -> JobOut:
+    if job.status in TERMINAL:
+        return job_out(job, stale=False)
+    freshness = services().freshness
+    return job_out(job, freshness.is_stale(freshness.synced_at(read_connection())))

@@ -1,7 +1,8 @@
 """One database connection per request for reads.
 
-It is checked out (and pre-pinged) once, shared by the token lookup and the view, and
-runs in autocommit, so a read costs its queries' round trips and no BEGIN or COMMIT.
+It is checked out once (pinged only after idling, see app/db.py), shared by a token
+lookup and the view, and runs in autocommit, so a read costs its queries' round trips
+and no BEGIN or COMMIT.
 Long polls give it back before they wait, so waiting holds no pool connection.
 """
 

@@ -245,8 +245,9 @@ def to_response(result: Any, status: int) -> Response:
         result, status = result
     if result is None:
         return Response(status=status)
-    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-    response = jsonify(payload)
+    if isinstance(result, BaseModel):  # pydantic's own encoder: no dict of dicts in between
+        return Response(result.model_dump_json(), status=status, mimetype="application/json")
+    response = jsonify(result)
     response.status_code = status
     return response
 

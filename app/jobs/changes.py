@@ -6,7 +6,8 @@ transaction-mode pooler does not give, so behind PgBouncer point `DATABASE_LISTE
 at the server itself; pooled mode without it does not listen. Without a listener
 (SQLite, pooled mode, or the connection is down) waits degrade to re-reading every
 `POLL_SECONDS`; with one they still re-read every `SAFETY_SECONDS`, so a lost
-notification costs at most that much latency.
+notification costs at most that much latency. Payloads `<topic>:<value>` whose topic is
+not an owner id (a revoked token: `revoked:<token id>`) go to that topic's subscriber.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -55,6 +56,12 @@ class ChangeHub:
         self._watchers: dict[str, int] = {}
         self._listening = False
         self._owner_pid = 0
+        self._subscribers: dict[str, Callable[[str | None], None]] = {}
+
+    def subscribe(self, topic: str, handler: Callable[[str | None], None]) -> None:
+        """Call handler(value) for each `<topic>:<value>` notice, and handler(None) whenever
+        the listener connects or drops, since notices may have been missed meanwhile."""
+        self._subscribers[topic] = handler
 
     @property
     def listening(self) -> bool:
@@ -63,7 +70,7 @@ class ChangeHub:
     @contextmanager
     def watch(self, keys: Iterable[str]) -> Iterator[Watch]:
         """Watch keys for changes; enter it before reading the rows it is about."""
-        self._ensure_listener()
+        self.ensure_listening()
         keys = list(keys)
         with self._changed:
             for key in keys:
@@ -92,7 +99,8 @@ class ChangeHub:
                 if remaining <= 0 or not self._changed.wait(remaining):
                     return False
 
-    def _ensure_listener(self) -> None:
+    def ensure_listening(self) -> None:
+        """Start this process's listener thread unless it runs (or there is no listen URL)."""
         if self.listen_url is None or self._owner_pid == os.getpid():
             return
         with self._changed:
@@ -122,6 +130,8 @@ class ChangeHub:
             time.sleep(RECONNECT_SECONDS)  # backoff before reconnecting, not synchronisation
 
     def _set_listening(self, listening: bool) -> None:
+        for handler in self._subscribers.values():
+            handler(None)
         with self._changed:
             self._listening = listening
             # Readers re-check now: changes may have been missed while it was down.
@@ -130,6 +140,10 @@ class ChangeHub:
 
     def _bump(self, payload: str) -> None:
         owner, _, job = payload.partition(":")
+        handler = self._subscribers.get(owner)
+        if handler is not None:
+            handler(job)
+            return
         with self._changed:
             for key in (owner_key(int(owner)) if owner.isdigit() else "", job_key(job)):
                 if key in self._generations:  # only what someone watches

@@ -103,8 +103,9 @@ class JobStateStore:
         return self._write(statement)
 
     def exists(self, job_id: str) -> bool:
-        with self.database.session() as session:
-            return session.scalar(select(Job.id).where(Job.id == job_id)) is not None
+        with self.database.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return connection.execute(select(Job.id).where(Job.id == job_id)).first() is not None
 
     def unfinished(self, limit: int, origin: str) -> list[Unfinished]:
         """Unfinished rows started on the Temporal `origin` names, or of unknown origin."""
@@ -145,10 +146,17 @@ class JobStateStore:
             return as_utc(session.scalar(query))
 
     def _write(self, statement: Any) -> bool:
-        with self.database.session() as session:
-            owners = session.execute(statement.returning(Job.owner_id, Job.id)).all()
-            notify(session, [(row.owner_id, row.id) for row in owners])
-        return bool(owners)
+        changed = statement.returning(Job.owner_id, Job.id)
+        if self.database.engine.dialect.name != "postgresql":
+            with self.database.session() as session:
+                return bool(session.execute(changed).all())
+        # The update and its NOTIFY in one statement: BEGIN, it, COMMIT, not four round
+        # trips. Not autocommit: a worker that dies mid-write must commit nothing (the
+        # reconciler's case), and only an explicit COMMIT after the statement ensures that.
+        rows = changed.cte("changed")
+        payload = func.concat(rows.c.owner_id, ":", rows.c.id)
+        with self.database.engine.begin() as connection:
+            return bool(connection.execute(select(func.pg_notify(CHANNEL, payload))).all())
 
 
 class Freshness:

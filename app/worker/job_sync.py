@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 WRITER_THREADS = 4
 # The web app commits a job's row just after Temporal accepted the workflow, so the first
-# write can arrive before the row is visible: retry with backoff for about 12 s.
-ROW_VISIBLE_DELAYS = tuple(0.05 * 2**n for n in range(8))
+# write can arrive before the row is visible: retry for about 12 s, backing off to at most
+# 0.5 s, so a row shows `running` at most half a second after it becomes visible.
+ROW_VISIBLE_DELAYS = (0.05, 0.1, 0.2, 0.4, *[0.5] * 23)
 
 
 class JobSync:

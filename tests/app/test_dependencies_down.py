@@ -18,6 +18,7 @@ from devstack.ports import free_port
 from devstack.postgres import PostgresServer
 from devstack.stack import process_env
 from devstack.temporal_dev import TemporalDevServer
+from devstack.waiting import wait_until
 from tests.conftest import settings_from_env
 from tests.support.worker_thread import WorkerThread
 
@@ -54,12 +55,18 @@ def test_temporal_down_gives_503_and_recovers_without_restart(
     worker = WorkerThread(settings)
     worker.start()
     try:
-        assert client.get("/api/ready").status_code == 200
+        # Reconnecting (a new client, then a health check) may take a few seconds under load.
+        wait_until(lambda: client.get("/api/ready").status_code == 200, 30, "ready again")
         job = client.post(
             "/api/jobs", json={"type": "echo", "input": {"message": "back"}}, headers=auth
         ).get_json()
-        done = client.get(f"/api/jobs/{job['id']}?wait=20", headers=auth).get_json()
-        assert done["status"] == "succeeded"
+        assert job["status"] in ("queued", "running"), job
+
+        def finished() -> dict[str, str] | None:
+            seen = client.get(f"/api/jobs/{job['id']}?wait=20", headers=auth).get_json()
+            return seen if seen["status"] in ("succeeded", "failed", "cancelled") else None
+
+        assert wait_until(finished, 90, "the job to finish")["status"] == "succeeded"
     finally:
         worker.stop()
         temporal.stop()

@@ -10,8 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.factory import create_app
 from devstack.accounts import signup
+from devstack.stack import process_env
 from devstack.waiting import wait_until
+from tests.conftest import settings_from_env
 from tests.support.worker_thread import WorkerThread
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -232,3 +235,23 @@ def test_one_temporal_client_serves_every_request(
         start(client, auth, {"type": "echo", "input": {"message": str(n)}})
     assert gateway._client is first_client
     assert gateway._loop is first_loop
+
+
+def test_a_long_poll_waits_at_most_the_servers_bound(base_env: dict[str, str]) -> None:
+    settings = settings_from_env(
+        process_env(base_env, JOB_WAIT_MAX_SECONDS="1", WORKER_METRICS_PORT="0")
+    )
+    client = create_app(settings).test_client()
+    auth = signup(client)
+    # Its own task queue, which no worker polls: the job stays queued.
+    job = start(client, auth, {"type": "echo", "input": {"message": "never run"}})
+    with ThreadPoolExecutor(1) as pool:
+        asked_30 = pool.submit(wait, client, auth, job["id"], 30)
+        assert asked_30.result(timeout=15)["status"] == "queued"
+        page = client.get("/api/jobs", headers=auth).get_json()
+        listed = pool.submit(
+            lambda: client.get(
+                f"/api/jobs?wait=30&version={page['version']}", headers=auth
+            ).get_json()
+        )
+        assert listed.result(timeout=15)["version"] == page["version"]

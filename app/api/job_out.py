@@ -1,0 +1,156 @@
+"""What the jobs API answers about a job, built straight from its row's columns.
+
+Reads select `JOB_COLUMNS` with Core (no ORM identity map or instance loading): a job
+read is one prepared statement, and its answer a function of the row alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, bindparam, select
+
+from app.db import as_utc
+from app.jobs.registry import REGISTRY
+from app.jobs.state import workflow_id
+from app.jobs.status import TERMINAL, JobStatus
+from app.models import Job
+
+JOB_COLUMNS = (
+    Job.id,
+    Job.type,
+    Job.status,
+    Job.input,
+    Job.result,
+    Job.error,
+    Job.progress_done,
+    Job.progress_total,
+    Job.idempotency_key,
+    Job.created_at,
+    Job.started_at,
+    Job.finished_at,
+    Job.cancel_requested_at,
+)
+# Built once: SQLAlchemy then reuses its compiled form and cache key on every read.
+OWNED_JOB = select(*JOB_COLUMNS).where(
+    Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner_id")
+)
+
+
+class JobRow(Protocol):
+    """The columns job_out reads: a Core row of JOB_COLUMNS or an ORM Job."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def input(self) -> Any: ...
+    @property
+    def result(self) -> Any: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def progress_done(self) -> int | None: ...
+    @property
+    def progress_total(self) -> int | None: ...
+    @property
+    def idempotency_key(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+    @property
+    def cancel_requested_at(self) -> datetime | None: ...
+
+
+class ProgressOut(BaseModel):
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    """A job."""
+
+    id: str
+    type: str
+    status: JobStatus
+    input: dict[str, Any]
+    result: Any | None
+    error: str | None
+    progress: ProgressOut | None
+    idempotency_key: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
+    artifact_url: str | None
+    workflow_id: str = Field(description="the job's workflow in Temporal (for the Temporal UI)")
+    stale: bool = Field(
+        description="unfinished, and the worker has not confirmed the state against Temporal "
+        "recently (Temporal or the worker is down): the last known state"
+    )
+
+
+class JobPage(BaseModel):
+    """A page of jobs, newest first."""
+
+    items: list[JobOut]
+    next_cursor: str | None
+    version: str = Field(description="changes whenever the page does; pass it back with `wait`")
+    stale: bool = Field(description="some item is stale (see JobOut.stale)")
+    synced_at: datetime | None = Field(
+        description="when the worker last confirmed the unfinished jobs against Temporal"
+    )
+
+
+def owned_job_query(job_id: str, owner_id: int) -> Select[Any]:
+    """The job read of `GET /api/jobs/<id>` (also what the density benchmark sends)."""
+    return select(*JOB_COLUMNS).where(Job.id == job_id, Job.owner_id == owner_id)
+
+
+def job_out(job: JobRow, stale: bool) -> JobOut:
+    """`stale` is only asked of unfinished jobs (see Freshness.is_stale)."""
+    finished = job.status in TERMINAL
+    job_type = REGISTRY.get(job.type)
+    has_artifact = job_type is not None and job_type.produces_artifact
+    progress = None
+    if job.progress_total is not None and job.progress_done is not None:
+        progress = ProgressOut(done=job.progress_done, total=job.progress_total)
+    return JobOut(
+        id=job.id,
+        type=job.type,
+        status=JobStatus(job.status),
+        input=job.input,
+        result=job.result,
+        error=job.error,
+        progress=progress,
+        idempotency_key=job.idempotency_key,
+        created_at=as_utc(job.created_at) or job.created_at,
+        started_at=as_utc(job.started_at),
+        finished_at=as_utc(job.finished_at),
+        cancel_requested_at=as_utc(job.cancel_requested_at),
+        artifact_url=(
+            f"/api/jobs/{job.id}/artifact"
+            if has_artifact and job.status == JobStatus.SUCCEEDED
+            else None
+        ),
+        workflow_id=workflow_id(job.id),
+        stale=not finished and stale,
+    )
+
+
+def page_version(rows: Sequence[JobRow], next_cursor: str | None) -> str:
+    """A hash of what the page shows but `stale`: the JOB_COLUMNS of its rows."""
+    content = [[[getattr(row, c.key) for c in JOB_COLUMNS] for row in rows], next_cursor]
+    encoded = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
