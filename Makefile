@@ -61,11 +61,13 @@ help:
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python python3.11
+# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set, every envctl subprocess
+# would otherwise compile its imports again: seconds of CPU per call (docs/benchmarks.md).
+$(VENV)/.synced-compiled: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11 --compile-bytecode
 	@touch $@
 
-install: $(VENV)/.synced
+install: $(VENV)/.synced-compiled
 
 migrate: install
 	$(PY) -m app.migrate
