@@ -30,7 +30,8 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 .PHONY: help install run test coverage-frontend test-faults test-fuzz test-replay histories replay-env bench lint \
 	security review migrate kubeconfig frontend dev chromium openapi pgbouncer bench-density test-pooled \
 	podman base-images image ui-image test-containers bench-containers test-compose \
-	prod-temporal-images test-prod-temporal cluster-build cluster-up cluster-down bench-deploy
+	prod-temporal-images test-prod-temporal cluster-build cluster-up cluster-down bench-deploy \
+	bench-cold-builds
 
 help:
 	@echo "make run      - build the React app, start Temporal dev server + UI, the worker and the web app"
@@ -57,15 +58,18 @@ help:
 	@echo "                   KUBECONFIG=.cluster/kubeconfig. With KUBECONFIG set: that cluster, no build"
 	@echo "make cluster-down - stop it"
 	@echo "make bench-deploy - envctl deploy/redeploy/destroy times on the local control plane"
+	@echo "make bench-cold-builds - CPU and wall time of each Go build make test needs, from empty caches"
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python python3.11
+# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set, every envctl subprocess
+# would otherwise compile its imports again: seconds of CPU per call (docs/benchmarks.md).
+$(VENV)/.synced-compiled: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11 --compile-bytecode
 	@touch $@
 
-install: $(VENV)/.synced
+install: $(VENV)/.synced-compiled
 
 migrate: install
 	$(PY) -m app.migrate
@@ -241,6 +245,10 @@ bench: install
 # of docs/benchmarks.md. Not part of `make test`: minutes of load.
 bench-density: install pgbouncer
 	nice -n 10 $(PY) -m bench.density $(BENCH_ARGS)
+# Not part of `make test`: each Go build make test needs, cold, one at a time (an hour or more of CPU).
+bench-cold-builds: install
+	bench/cold_builds.sh
+
 # Deploy, redeploy and destroy timed on the local control plane; writes its docs/benchmarks.md section.
 bench-deploy: install cluster-build
 	$(TEST_KUBECONFIG) nice -n 10 $(PY) -m bench.deploy $(BENCH_ARGS)

@@ -215,6 +215,12 @@ class Baseline:
         )
 
     def restore(self, admin: Admin) -> None:
+        # Namespaces first, while the nodes their pods are bound to still exist (kwok ends them).
+        extra = sorted(admin.names("Namespace") - self.namespaces)
+        for namespace in extra:
+            drain(admin, namespace)
+        if extra:
+            admin.run("delete", "namespaces", *extra, "--ignore-not-found", "--timeout=180s")
         for kind, kept in (
             ("ClusterRoleBinding", self.cluster_role_bindings),
             ("ClusterRole", self.cluster_roles),
@@ -225,6 +231,13 @@ class Baseline:
                 admin.run("delete", resource_name(kind), *extra, "--ignore-not-found")
         for node in self.nodes:
             admin.run("uncordon", node)
-        extra = sorted(admin.names("Namespace") - self.namespaces)
-        if extra:
-            admin.run("delete", "namespaces", *extra, "--ignore-not-found", "--timeout=180s")
+
+
+def drain(admin: Admin, namespace: str) -> None:
+    """Pods and claims gone before their namespace is deleted, as `envctl destroy` does it: the
+    namespace controller would otherwise wait out estimates of their grace period and finalizers."""
+    wait = ("--all", "-n", namespace, "--ignore-not-found", "--wait=true", "--timeout=120s")
+    admin.run(
+        "delete", "deployments.apps,replicasets.apps,jobs.batch", "--cascade=foreground", *wait
+    )
+    admin.run("delete", "pods,persistentvolumeclaims", *wait)

@@ -1,8 +1,8 @@
 """A fault injector around the real `kubectl`: the only thing between envctl and the API server.
 
 Run as a program (through the shim `KubectlFaults` writes and `KUBECTL` names), it appends every
-invocation to `calls.jsonl` (argv, whether stdin had data, and for `apply` the kind/name of each
-object it carried, never their contents), then either answers as a rule says (a test asked one
+invocation to `calls.jsonl` (argv, whether stdin had data, for `apply` the kind/name of each
+object it carried, never their contents, and when it started), then either answers as a rule says (a test asked one
 named call to fail) or runs the real kubectl with the same arguments and stdin. It simulates no
 cluster behaviour: every answer that is not an injected fault comes from the real API server.
 """
@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ class Call:
     argv: list[str]
     stdin: bool
     objects: list[str]
+    at: float = 0.0  # when it started (time.time()): what envctl did between calls is measurable
 
     @property
     def text(self) -> str:
@@ -90,7 +92,7 @@ def main() -> int:
     real = os.environ[REAL_KUBECTL_ENV]
     argv = sys.argv[1:]
     stdin = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
-    call = {"argv": argv, "stdin": bool(stdin), "objects": _applied(argv, stdin)}
+    call = {"argv": argv, "stdin": bool(stdin), "objects": _applied(argv, stdin), "at": time.time()}
     # Rollouts are watched in parallel: appends are serialised so no line is torn.
     with (directory / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -27,7 +27,6 @@ from envctl.deploy import DeployOptions, deploy
 from envctl.destroy import DestroyOptions, destroy
 from envctl.gc import gc as collect_garbage
 from envctl.github import GitHub, GitHubError, require_comment_key
-from envctl.histories import export_from_environment
 from envctl.inputs import (
     InputError,
     parse_duration,
@@ -52,7 +51,6 @@ from envctl.report import SUMMARY_ENV, publish
 from envctl.smoke import SmokeFailed, smoke_test
 from envctl.tools import CommandFailed, Tools
 from envctl.validate import run_checks
-from envctl.worker_rollout import versioned_rollout
 
 USAGE_ERROR = 2
 CHECK_FAILED = 1
@@ -277,6 +275,13 @@ def address(
     typer.echo(f"rule: {resolved.rule.value} ({RULE_DESCRIPTIONS[resolved.rule]})")
     shown = "unset" if value is None or not value.strip() else value.strip()
     typer.echo(f"container: {container}; TEMPORAL_SERVER_ADDRESS from the secret: {shown}")
+
+
+def versioned_rollout(env: Environment, tools: Tools, within: float) -> str:
+    # Imported on use: the Temporal client costs seconds of start-up, and only production needs it.
+    from envctl.worker_rollout import versioned_rollout as rollout
+
+    return rollout(env, tools, within)
 
 
 def lifecycle_tools() -> Tools:
@@ -582,6 +587,9 @@ def histories_command(
         require_temporal_namespace(temporal_namespace, "--temporal-namespace")
         overrides = config_overrides(None, namespace_prefix, None, None, None)
         env = environment_from_flags(env_name, pr, config_path=config, overrides=overrides)
+        # Imported here: the job registry it loads (SQLAlchemy, the app) costs seconds elsewhere
+        from envctl.histories import export_from_environment
+
         exported = export_from_environment(
             env,
             out,

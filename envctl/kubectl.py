@@ -192,10 +192,20 @@ class Kubectl:
     def delete(
         self, kind: str, name: str, namespace: str | None = None, timeout_seconds: int = 60
     ) -> None:
+        self._delete([resource(kind), name], namespace, timeout_seconds)
+
+    def delete_all(
+        self, kinds: Sequence[str], namespace: str, timeout_seconds: int, cascade: str
+    ) -> None:
+        """Every object of these kinds in the namespace, waiting until they are gone; with
+        `cascade="foreground"` an owner is gone only once its pods are."""
+        what = ",".join(resource(kind) for kind in kinds)
+        self._delete([what, "--all", f"--cascade={cascade}"], namespace, timeout_seconds)
+
+    def _delete(self, what: list[str], namespace: str | None, timeout_seconds: int) -> None:
         args = [
             "delete",
-            resource(kind),
-            name,
+            *what,
             "--ignore-not-found",
             "--wait=true",
             f"--timeout={timeout_seconds}s",

@@ -27,7 +27,7 @@ src=$(go mod download -json "$MODULE@$version" | sed -n 's/^\s*"Dir": "\(.*\)",$
 work=.tools/temporal-ui/$version
 rm -rf "$work" && mkdir -p "$work/config"
 cp -r "$src" "$work/src" && chmod -R u+w "$work/src"  # the module cache is read-only
-(cd "$work/src" && nice -n 10 go build -trimpath -o ../ui-server ./cmd/server/main.go)
+(cd "$work/src" && nice -n 10 go build -trimpath -ldflags "-s -w" -o ../ui-server ./cmd/server/main.go)
 cp "$work/src/config/docker.yaml" "$work/config/docker.yaml"
 podman build --network host --label "$label" -t "$IMAGE" -f containers/temporal-ui.Containerfile \
     --build-arg BASE_IMAGE=localhost/base-debian:bookworm "$work"

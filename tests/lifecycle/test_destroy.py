@@ -5,6 +5,9 @@ from __future__ import annotations
 from devstack.deploy_inputs import IMAGE
 from tests.lifecycle.conftest import Lifecycle
 
+DRAIN_WORKLOADS = ["delete", "deployments.apps,jobs.batch", "--all"]
+DRAIN_CLAIMS = ["delete", "persistentvolumeclaims", "--all"]
+
 
 def namespace(name: str, kind: str, **labels: str) -> dict[str, object]:
     return {
@@ -85,9 +88,46 @@ def test_destroy_waits_for_the_namespace_then_drops_the_database(lifecycle: Life
     lifecycle.cluster.forget_calls()
     code, _, err = lifecycle.run("destroy", "preview", "--pr", "62", "--timeout", "2m")
     assert code == 0, err
-    [delete] = [c.argv for c in lifecycle.cluster.calls() if c.argv[0] == "delete"]
-    assert delete[:3] == ["delete", "namespaces", "pr-62"]
-    assert "--wait=true" in delete and "--timeout=120s" in delete
+    deletes = [c.argv for c in lifecycle.cluster.calls() if c.argv[0] == "delete"]
+    assert [d[:3] for d in deletes] == [
+        DRAIN_WORKLOADS,
+        DRAIN_CLAIMS,
+        ["delete", "namespaces", "pr-62"],
+    ]
+    assert all("--wait=true" in d for d in deletes)
+    assert "--cascade=foreground" in deletes[0]  # the Deployments go only once their pods have
+    # One deadline for all three: each waits at most what is left of the 2 minutes.
+    timeouts = [int(next(a for a in d if a.startswith("--timeout="))[10:-1]) for d in deletes]
+    assert 110 <= timeouts[-1] <= timeouts[0] <= 120
+    assert lifecycle.cluster.get("Namespace", "pr-62") is None
+    assert not lifecycle.database_exists("app_pr_62")
+
+
+def test_destroy_drains_pods_and_claims_before_it_deletes_the_namespace(
+    lifecycle: Lifecycle,
+) -> None:
+    """What the namespace controller finds when the namespace is deleted, read from the server:
+    no pod (so no wait estimated from their grace period) and no claim (no finalizer to wait on)."""
+    assert (
+        lifecycle.run("deploy", "preview", "--pr", "66", "--image", IMAGE, "--skip-smoke")[0] == 0
+    )
+    cluster = lifecycle.cluster
+    assert cluster.names("Pod", "pr-66") and cluster.names("PersistentVolumeClaim", "pr-66")
+    # The namespace's own delete is answered without reaching the server: destroy stops there.
+    cluster.fail("delete", "namespaces", exit=0, stdout='namespace "pr-66" deleted\n')
+    code, _, err = lifecycle.run("destroy", "preview", "--pr", "66")
+    assert code == 1
+    assert "namespace pr-66 still exists" in err
+    namespace = cluster.get("Namespace", "pr-66")
+    assert namespace is not None and namespace["status"]["phase"] == "Active"
+    for kind in ("Deployment", "ReplicaSet", "Pod", "PersistentVolumeClaim"):
+        assert cluster.names(kind, "pr-66") == set(), kind
+    # What holds no pod and no finalizer is left for the namespace controller.
+    assert cluster.names("Service", "pr-66") == {"temporal-server", "temporal-ui", "web"}
+    assert lifecycle.database_exists("app_pr_66")
+    cluster.heal()
+    assert lifecycle.run("destroy", "preview", "--pr", "66")[0] == 0
+    assert cluster.get("Namespace", "pr-66") is None
 
 
 def test_an_unreachable_cluster_stops_destroy_before_the_database(lifecycle: Lifecycle) -> None:
