@@ -4,7 +4,8 @@ Run as a program (through the shim `KubectlFaults` writes and `KUBECTL` names), 
 invocation to `calls.jsonl` (argv, whether stdin had data, for `apply` the kind/name of each
 object it carried, never their contents, and when it started), then either answers as a rule
 says (a test asked one named call to fail) or runs the real kubectl with the same arguments
-and stdin. It simulates no cluster behaviour: every answer that is not an injected fault comes from the real API server.
+and stdin. It simulates no cluster behaviour: every answer that is not an injected fault comes
+from the real API server.
 """
 
 from __future__ import annotations
