@@ -21,14 +21,24 @@ from typing import Annotated, Any
 import typer
 
 from app.temporal_address import RULE_DESCRIPTIONS
-from envctl.config import ConfigError, load_config
-from envctl.container_env import container_address, temporal_clients
-from envctl.deploy import DeployOptions, deploy
-from envctl.destroy import DestroyOptions, destroy
-from envctl.gc import gc as collect_garbage
-from envctl.github import GitHub, GitHubError, require_comment_key
-from envctl.histories import export_from_environment
-from envctl.inputs import (
+from envctl.checks.validate import run_checks
+from envctl.cluster.kubectl import Kubectl
+from envctl.cluster.progress import progress_for
+from envctl.commands.deploy import DeployOptions, deploy
+from envctl.commands.destroy import DestroyOptions, destroy
+from envctl.commands.gc import gc as collect_garbage
+from envctl.commands.github import GitHub, GitHubError, require_comment_key
+from envctl.commands.histories import export_from_environment
+from envctl.commands.listing import environment_rows, table
+from envctl.commands.report import SUMMARY_ENV, publish
+from envctl.commands.smoke import SmokeFailed, smoke_test
+from envctl.commands.tools import CommandFailed, Tools
+from envctl.commands.worker_rollout import versioned_rollout
+from envctl.manifests.container_env import container_address, temporal_clients
+from envctl.manifests.render import build_objects, to_yaml, write_files
+from envctl.model.config import ConfigError, load_config
+from envctl.model.environment import Environment, build_environment, parse_deployed_at, parse_kind
+from envctl.model.inputs import (
     InputError,
     parse_duration,
     parse_pr_number,
@@ -41,18 +51,8 @@ from envctl.inputs import (
     require_sql_identifier,
     require_temporal_namespace,
 )
-from envctl.kubectl import Kubectl
-from envctl.listing import environment_rows, table
-from envctl.model import Environment, build_environment, parse_deployed_at, parse_kind
+from envctl.model.preview_policy import decide
 from envctl.pooler_cli import pooler_app
-from envctl.preview_policy import decide
-from envctl.progress import progress_for
-from envctl.render import build_objects, to_yaml, write_files
-from envctl.report import SUMMARY_ENV, publish
-from envctl.smoke import SmokeFailed, smoke_test
-from envctl.tools import CommandFailed, Tools
-from envctl.validate import run_checks
-from envctl.worker_rollout import versioned_rollout
 
 USAGE_ERROR = 2
 CHECK_FAILED = 1

@@ -1,7 +1,8 @@
 """`envctl pooler config|setup`: the operator's PgBouncer beside the shared preview PostgreSQL.
 
 `config` prints the whole pgbouncer.ini from `[pooler]` (nothing per preview in it); `setup`
-makes the server ready for it once: the two roles and the lookup function (envctl/pooler.py).
+makes the server ready for it once: the two roles and the lookup function
+(envctl/database/pooler.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Annotated
 
 import typer
 
-from envctl.config import load_config
-from envctl.database import ADMIN_URL_ENV, DatabaseError
-from envctl.inputs import InputError
-from envctl.pooler import AUTH_ROLE, install_lookup, pgbouncer_ini
-from envctl.tools import CommandFailed
+from envctl.commands.tools import CommandFailed
+from envctl.database.pooler import AUTH_ROLE, install_lookup, pgbouncer_ini
+from envctl.database.provision import ADMIN_URL_ENV, DatabaseError
+from envctl.model.config import load_config
+from envctl.model.inputs import InputError
 
 AUTH_PASSWORD_ENV = "ENVCTL_POOLER_AUTH_PASSWORD"  # noqa: S105  (a variable's name)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envctl.config import ContainerResources
-from envctl.model import Component, Environment
+from envctl.model.config import ContainerResources
+from envctl.model.environment import Component, Environment
 
 Manifest = dict[str, Any]
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from envctl.manifests.base import Manifest, metadata
-from envctl.model import DEPLOYED_AT_FORMAT, DEPLOYED_AT_LABEL, LABEL_PREFIX, Environment
+from envctl.model.environment import (
+    DEPLOYED_AT_FORMAT,
+    DEPLOYED_AT_LABEL,
+    LABEL_PREFIX,
+    Environment,
+)
 
 # Enforce the profile as of the oldest supported minor; warn and audit against the newest,
 # so a stricter future rule shows up as a warning before it can block a rollout.

@@ -44,7 +44,7 @@ from envctl.manifests.secrets import (
 )
 from envctl.manifests.temporal_ui import ui_container, ui_objects
 from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
-from envctl.model import LABEL_PREFIX, Component, Environment
+from envctl.model.environment import LABEL_PREFIX, Component, Environment
 
 DEV_SERVER_DATA = "/var/lib/temporal"
 DATA_CLAIM = "temporal-data"
@@ -95,7 +95,7 @@ NAMESPACE_SCRIPT = "\n".join(
     ]
 )
 NAMESPACE_RETENTION = "720h"  # closed workflows' histories stay readable for 30 days
-# Annotation read by deploy (envctl/apply.py): apply this phase and wait for it before the rest.
+# Annotation read by deploy (envctl/cluster/apply.py): apply this phase, wait, then the rest.
 APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
 DYNAMIC_CONFIG = "temporal-dynamic-config"
 DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"

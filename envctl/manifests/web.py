@@ -6,7 +6,6 @@ cannot take traffic, before `python -m app.migrate` has succeeded (docs/environm
 
 from __future__ import annotations
 
-from envctl.config_auth import ingress_auth_annotations
 from envctl.manifests.app import (
     WEB_PORT,
     WEB_SERVICE,
@@ -33,7 +32,8 @@ from envctl.manifests.base import (
     service_port,
 )
 from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
-from envctl.model import Component, Environment, EnvironmentKind
+from envctl.model.config_auth import ingress_auth_annotations
+from envctl.model.environment import Component, Environment, EnvironmentKind
 
 
 def web_deployment(env: Environment) -> Manifest:

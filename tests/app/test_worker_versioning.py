@@ -26,8 +26,8 @@ from app.models import Account
 from app.settings import Settings, SettingsError, load_settings
 from app.temporal_client import DATA_CONVERTER
 from app.worker.versioning import versioning_behavior
-from envctl import worker_versions
-from envctl.worker_rollout import RolloutSummary, roll_out_version
+from envctl.cluster import worker_versions
+from envctl.commands.worker_rollout import RolloutSummary, roll_out_version
 from tests.support.accounts import new_email, signup
 from tests.support.processes import WorkerProcess
 from tests.support.stack import process_env
@@ -87,7 +87,7 @@ def start_worker(env: dict[str, str], build_id: str, log_dir: Path) -> WorkerPro
 def roll_out(
     server: TemporalDevServer, build_id: str, queue: str, retire: Callable[[str], None]
 ) -> RolloutSummary:
-    """The deploy's own step (envctl/worker_rollout.py), as `envctl deploy production` runs it."""
+    """The deploy's own step (envctl/commands/worker_rollout.py), as `envctl deploy production` runs it."""
 
     async def steps() -> RolloutSummary:
         return await roll_out_version(

@@ -11,12 +11,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from envctl import cli, validate
-from envctl.checkov import CheckovError, CheckovReport
-from envctl.config import load_config
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects, to_yaml
-from envctl.validate import CheckResult
+from envctl import cli
+from envctl.checks import validate
+from envctl.checks.checkov import CheckovError, CheckovReport
+from envctl.checks.validate import CheckResult
+from envctl.manifests.render import build_objects, to_yaml
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 
 runner = CliRunner()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from envctl.config import Config
 from envctl.manifests.base import Manifest
 from envctl.manifests.namespace import cpu_millicores, memory_mebibytes, quota_totals
-from envctl.model import EnvironmentKind
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import IMAGE, environment, find, kinds
 
 PREVIEW_BUDGET_CPU_M = 200

@@ -7,9 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.temporal_address import AddressRule, EnvKind, is_dns_label, resolve_temporal_address
-from envctl.config import Config
-from envctl.inputs import InputError
-from envctl.model import EnvironmentKind, build_environment, parse_deployed_at, parse_kind
+from envctl.model.config import Config
+from envctl.model.environment import (
+    EnvironmentKind,
+    build_environment,
+    parse_deployed_at,
+    parse_kind,
+)
+from envctl.model.inputs import InputError
 from tests.envctl.conftest import config_with, external_temporal_config
 
 labels = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from envctl.config import Config
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.render import KIND_ORDER, build_objects, to_yaml, write_files
+from envctl.manifests.render import KIND_ORDER, build_objects, to_yaml, write_files
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import KINDS, environment
 
 GOLDEN = Path(__file__).parent / "golden"

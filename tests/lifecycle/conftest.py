@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from envctl import cli
-from envctl.config import REPO_CONFIG_PATH
+from envctl.model.config import REPO_CONFIG_PATH
 from tests.support.doppler_operator import DopplerOperator
 from tests.support.github_api import GitHubApi
 from tests.support.kube_cluster import Baseline, Cluster, KubeServer

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from envctl.kubectl import items_of
+from envctl.cluster.kubectl import items_of
 from tests.lifecycle.conftest import IMAGE, Lifecycle
 
 RENDERED = (

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from envctl.capacity import Amount, capacity_report, environment_pods, pod_request, quantity
-from envctl.config import load_config
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.checks.capacity import Amount, capacity_report, environment_pods, pod_request, quantity
+from envctl.manifests.render import build_objects
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.lifecycle.conftest import IMAGE
 
 

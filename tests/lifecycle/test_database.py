@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.migrate import upgrade
-from envctl.config import load_config
-from envctl.database import (
+from envctl.database.provision import (
     AdminTarget,
     DatabaseError,
     Provisioned,
@@ -20,9 +19,10 @@ from envctl.database import (
     provision,
     room_problem,
 )
-from envctl.inputs import InputError
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
+from envctl.model.inputs import InputError
 from tests.lifecycle.conftest import IMAGE, Lifecycle
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer

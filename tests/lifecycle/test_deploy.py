@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from envctl.config import load_config
-from envctl.deploy import DeployOptions, deploy, deployed_at
-from envctl.kubectl import Kubectl
+from envctl.cluster.kubectl import Kubectl
+from envctl.cluster.progress import PlainProgress
+from envctl.commands.deploy import DeployOptions, deploy, deployed_at
+from envctl.commands.smoke import SmokeFailed, SmokeResult
+from envctl.commands.tools import CommandFailed, Tools
 from envctl.manifests.worker import build_name
-from envctl.model import EnvironmentKind, build_environment
-from envctl.progress import PlainProgress
-from envctl.smoke import SmokeFailed, SmokeResult
-from envctl.tools import CommandFailed, Tools
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.lifecycle.conftest import (
     COMMIT,
     DOPPLER_TOKEN,

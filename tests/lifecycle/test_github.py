@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envctl.github import GitHub, sticky_marker
+from envctl.commands.github import GitHub, sticky_marker
 from tests.lifecycle.conftest import COMMIT, IMAGE, NEXT_IMAGE, Lifecycle
 from tests.support.github_api import GitHubApi
 

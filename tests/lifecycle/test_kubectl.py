@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from envctl.kubectl import Kubectl, KubectlError
+from envctl.cluster.kubectl import Kubectl, KubectlError
 from tests.support.ports import free_port
 
 

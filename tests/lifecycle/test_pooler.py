@@ -21,9 +21,9 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.settings import Settings
 from envctl import cli
-from envctl.config import Pooler, load_config
-from envctl.database import AdminTarget, Provisioned, provision
-from envctl.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
+from envctl.database.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
+from envctl.database.provision import AdminTarget, Provisioned, provision
+from envctl.model.config import Pooler, load_config
 from tests.lifecycle.conftest import IMAGE, Lifecycle, config_text
 from tests.support.kube_cluster import Cluster
 from tests.support.pgbouncer import PgBouncer

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from envctl import cli
-from envctl.smoke import SmokeFailed, smoke_test
+from envctl.commands.smoke import SmokeFailed, smoke_test
 from tests.support.ports import free_port
 from tests.support.processes import WebProcess
 from tests.support.stack import Stack, process_env

@@ -15,8 +15,8 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 
 from app.jobs.tracker import workflow_id
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.envctl.conftest import config_with
 from tests.support.api import TERMINAL, ApiClient
 from tests.support.prod_temporal import ProductionTemporalServer

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envctl.kubectl import items_of, resource
+from envctl.cluster.kubectl import items_of, resource
 from tests.support.kubectl_faults import Call, KubectlFaults
 
 TEST_KUBECONFIG_ENV = "ENVCTL_TEST_KUBECONFIG"

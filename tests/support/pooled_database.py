@@ -14,9 +14,9 @@ import sys
 import uuid
 from pathlib import Path
 
-from envctl.config import Pooler
-from envctl.database import AdminTarget, provision
-from envctl.pooler import admit_pooler
+from envctl.database.pooler import admit_pooler
+from envctl.database.provision import AdminTarget, provision
+from envctl.model.config import Pooler
 from tests.support.pgbouncer import PgBouncer
 from tests.support.postgres import PostgresServer
 

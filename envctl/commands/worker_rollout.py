@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from temporalio.client import Client
 
 from app.settings import Settings
-from envctl.manifests.app import WORKER_DEPLOYMENT_NAME
-from envctl.manifests.worker import build_name
-from envctl.model import Environment
-from envctl.temporal_api import connect, temporal_address
-from envctl.tools import CommandFailed, Tools
-from envctl.worker_versions import (
+from envctl.cluster.temporal_api import connect, temporal_address
+from envctl.cluster.worker_versions import (
     VersioningFailed,
     delete_version,
     make_current,
     versions,
     wait_until_polling,
 )
+from envctl.commands.tools import CommandFailed, Tools
+from envctl.manifests.app import WORKER_DEPLOYMENT_NAME
+from envctl.manifests.worker import build_name
+from envctl.model.environment import Environment
 
 TASK_QUEUE: str = Settings.model_fields["temporal_task_queue"].default
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from envctl.kubectl import Kubectl, Manifest
-from envctl.model import (
+from envctl.cluster.kubectl import Kubectl, Manifest
+from envctl.cluster.ownership import MANAGED_BY_LABEL
+from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,
     DEPLOYED_AT_LABEL,
     ENV_KIND_LABEL,
@@ -14,7 +15,6 @@ from envctl.model import (
     MANAGED_BY,
     PR_LABEL,
 )
-from envctl.ownership import MANAGED_BY_LABEL
 
 COLUMNS = ("NAMESPACE", "KIND", "PR", "AGE", "DEPLOYED", "IMAGE", "READY", "APP", "TEMPORAL UI")
 

@@ -14,9 +14,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from envctl.apply import ApplyResult, apply_environment, before_workload_jobs
-from envctl.capacity import capacity_report, environment_pods
-from envctl.database import (
+from envctl.checks.capacity import capacity_report, environment_pods
+from envctl.cluster.apply import ApplyResult, apply_environment, before_workload_jobs
+from envctl.cluster.kubectl import Kubectl, KubectlError, Manifest, resource
+from envctl.cluster.ownership import foreign_namespace_problem
+from envctl.cluster.rollout import (
+    Deadline,
+    RolloutFailed,
+    explain,
+    missing_managed_secrets,
+    wait_for_deployments,
+    wait_for_jobs,
+)
+from envctl.cluster.secret_values import (
+    doppler_token,
+    read_database_url,
+    registry_credentials,
+    temporal_doppler_token,
+    with_secret_values,
+)
+from envctl.commands.github import GitHub, GitHubError
+from envctl.commands.report import Report
+from envctl.commands.smoke import SmokeFailed
+from envctl.commands.tools import CommandFailed, Timings, Tools, require_access
+from envctl.database.pooler import admit_pooler, pooler_room_problem
+from envctl.database.provision import (
     AdminTarget,
     ConnectionBudget,
     DatabaseError,
@@ -28,36 +50,14 @@ from envctl.database import (
     provisions_database,
     room_problem,
 )
-from envctl.github import GitHub, GitHubError
-from envctl.kubectl import Kubectl, KubectlError, Manifest, resource
-from envctl.model import (
+from envctl.manifests.render import build_objects
+from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,
     DEPLOYED_AT_LABEL,
     LABEL_PREFIX,
     Environment,
     EnvironmentKind,
 )
-from envctl.ownership import foreign_namespace_problem
-from envctl.pooler import admit_pooler, pooler_room_problem
-from envctl.render import build_objects
-from envctl.report import Report
-from envctl.rollout import (
-    Deadline,
-    RolloutFailed,
-    explain,
-    missing_managed_secrets,
-    wait_for_deployments,
-    wait_for_jobs,
-)
-from envctl.secret_values import (
-    doppler_token,
-    read_database_url,
-    registry_credentials,
-    temporal_doppler_token,
-    with_secret_values,
-)
-from envctl.smoke import SmokeFailed
-from envctl.tools import CommandFailed, Timings, Tools, require_access
 
 IMAGE_ANNOTATION = LABEL_PREFIX + "image"
 COMMIT_ANNOTATION = LABEL_PREFIX + "commit"
@@ -328,7 +328,7 @@ def worker_versions(
     env: Environment, options: DeployOptions, tools: Tools, deadline: Deadline, timings: Timings
 ) -> str | None:
     """Production: once the new worker build rolled out, make it current and retire drained
-    builds (envctl/worker_rollout.py). Previews run one unversioned worker."""
+    builds (envctl/commands/worker_rollout.py). Previews run one unversioned worker."""
     if env.kind is not EnvironmentKind.PRODUCTION:
         return None
     if not options.worker_versions or tools.worker_rollout is None:

@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from envctl.kubectl import Kubectl, Manifest, object_key
+from envctl.cluster.kubectl import Kubectl, Manifest, object_key
+from envctl.cluster.ownership import applied_by_envctl, managed_labels
+from envctl.manifests.render import KIND_ORDER
 from envctl.manifests.temporal import APPLY_PHASE_ANNOTATION
 from envctl.manifests.worker import BUILD_LABEL
-from envctl.model import Environment
-from envctl.ownership import applied_by_envctl, managed_labels
-from envctl.render import KIND_ORDER
+from envctl.model.environment import Environment
 
 BEFORE_WORKLOADS = "before-workloads"
 FIRST_WORKLOAD_KIND = "Deployment"

@@ -20,8 +20,13 @@ from app.temporal_address import (
     preview_namespace,
     resolve_temporal_address,
 )
-from envctl.config import Config, EnvironmentSettings
-from envctl.inputs import InputError, require_dns_label, require_image_ref, require_sql_identifier
+from envctl.model.config import Config, EnvironmentSettings
+from envctl.model.inputs import (
+    InputError,
+    require_dns_label,
+    require_image_ref,
+    require_sql_identifier,
+)
 
 PART_OF = "preview-stack"
 MANAGED_BY = "envctl"

@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from envctl.config_auth import ACCEPTED_UI_RISKS, IngressAuth, OidcAuth
-from envctl.inputs import (
+from envctl.model.config_auth import ACCEPTED_UI_RISKS, IngressAuth, OidcAuth
+from envctl.model.inputs import (
     InputError,
     require_cidr,
     require_dns_label,
@@ -33,7 +33,7 @@ from envctl.inputs import (
 )
 
 DEFAULT_CONFIG_PATH = Path("deploy") / "envctl.toml"
-REPO_CONFIG_PATH = Path(__file__).resolve().parent.parent / DEFAULT_CONFIG_PATH
+REPO_CONFIG_PATH = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG_PATH
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(gt=0, le=65535)]
@@ -317,7 +317,7 @@ class Registry(_Strict):
 
 
 class PreviewSelection(_Strict):
-    """Which pull requests get a preview (envctl/preview_policy.py)."""
+    """Which pull requests get a preview (envctl/model/preview_policy.py)."""
 
     mode: Literal["all", "opt-in"] = "all"
     opt_out_label: str = "no-preview"

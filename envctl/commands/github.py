@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import httpx
 
-from envctl.inputs import InputError
+from envctl.model.inputs import InputError
 
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105  (a variable's name)
 REPOSITORY_ENV = "GITHUB_REPOSITORY"

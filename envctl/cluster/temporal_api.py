@@ -13,10 +13,10 @@ from temporalio.service import RPCError
 
 from app.temporal_address import TEMPORAL_FRONTEND_PORT, TEMPORAL_SERVICE_NAME
 from app.temporal_client import DATA_CONVERTER
-from envctl.kubectl import Kubectl, KubectlError
-from envctl.model import Environment
-from envctl.port_forward import port_forward
-from envctl.tools import CommandFailed
+from envctl.cluster.kubectl import Kubectl, KubectlError
+from envctl.cluster.port_forward import port_forward
+from envctl.commands.tools import CommandFailed
+from envctl.model.environment import Environment
 
 CONNECT_SECONDS = 15
 API_KEY_ENV = "ENVCTL_TEMPORAL_API_KEY"  # an external Temporal (Cloud) needs one

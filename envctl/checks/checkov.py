@@ -13,7 +13,7 @@ from pathlib import Path
 
 CHECKOV_VERSION = "3.3.30"
 # `make` installs uv here; the developer machines also have it on PATH.
-REPO_UV = Path(__file__).resolve().parent.parent / ".tools" / "uv" / "bin" / "uv"
+REPO_UV = Path(__file__).resolve().parents[2] / ".tools" / "uv" / "bin" / "uv"
 TIMEOUT_SECONDS = 600
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from app.temporal_address import EnvKind, ResolvedAddress, resolve_temporal_address
+from envctl.checks.policy import containers, pod_specs
 from envctl.manifests.base import Manifest
-from envctl.model import Environment
-from envctl.policy import containers, pod_specs
+from envctl.model.environment import Environment
 
 
 def process_environment(

@@ -23,11 +23,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from envctl.inputs import InputError
-from envctl.kubectl import Kubectl, Manifest
+from envctl.cluster.kubectl import Kubectl, Manifest
 from envctl.manifests.base import metadata
 from envctl.manifests.secrets import DATABASE_SECRET, temporal_token_secret
-from envctl.model import LABEL_PREFIX, Environment
+from envctl.model.environment import LABEL_PREFIX, Environment
+from envctl.model.inputs import InputError
 
 DOPPLER_TOKEN_ENV = "ENVCTL_DOPPLER_TOKEN"  # noqa: S105  (a variable's name)
 DOPPLER_TEMPORAL_TOKEN_ENV = "ENVCTL_DOPPLER_TEMPORAL_TOKEN"  # noqa: S105  (a variable's name)

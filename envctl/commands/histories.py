@@ -21,10 +21,10 @@ from temporalio.service import RPCError
 
 from app.jobs.registry import REGISTRY
 from app.worker.history_files import Provenance, write_history
-from envctl.kubectl import Kubectl
-from envctl.model import Environment
-from envctl.temporal_api import connect, temporal_address
-from envctl.tools import CommandFailed
+from envctl.cluster.kubectl import Kubectl
+from envctl.cluster.temporal_api import connect, temporal_address
+from envctl.commands.tools import CommandFailed
+from envctl.model.environment import Environment
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 

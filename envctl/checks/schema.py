@@ -25,7 +25,9 @@ class SchemaToolError(Exception):
 def _custom_validator(file_name: str) -> Any:
     import jsonschema  # installed with kubernetes-validate
 
-    text = resources.files("envctl").joinpath("schemas", file_name).read_text(encoding="utf-8")
+    text = (
+        resources.files("envctl.checks").joinpath("schemas", file_name).read_text(encoding="utf-8")
+    )
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from envctl.kubectl import Kubectl, KubectlError, Manifest, resource
-from envctl.progress import Progress
+from envctl.cluster.kubectl import Kubectl, KubectlError, Manifest, resource
+from envctl.cluster.progress import Progress
 
 LOG_TAIL_LINES = 40
 MAX_PODS_EXPLAINED = 3

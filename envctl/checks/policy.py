@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.temporal_address import TEMPORAL_SERVICE_NAME
-from envctl.inputs import InputError, require_image_ref
 from envctl.manifests.base import Manifest
 from envctl.manifests.secrets import APP_SECRET_SOURCES
-from envctl.model import Component
+from envctl.model.environment import Component
+from envctl.model.inputs import InputError, require_image_ref
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 PROBE_KINDS = ("httpGet", "grpc", "tcpSocket")

@@ -19,7 +19,7 @@ from envctl.manifests.secrets import secret_objects
 from envctl.manifests.temporal import temporal_objects
 from envctl.manifests.web import web_objects
 from envctl.manifests.worker import worker_objects
-from envctl.model import Environment, EnvironmentKind
+from envctl.model.environment import Environment, EnvironmentKind
 
 KIND_ORDER = [
     "Namespace",

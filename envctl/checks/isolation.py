@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from envctl.checks.policy import pod_specs
 from envctl.manifests.base import Manifest
-from envctl.model import INSTANCE_LABEL
-from envctl.policy import pod_specs
+from envctl.model.environment import INSTANCE_LABEL
 
 CLUSTER_SCOPED_ALLOWED = {"Namespace"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from envctl.kubectl import Kubectl, KubectlError
-from envctl.model import Environment
-from envctl.progress import Progress
-from envctl.smoke import SmokeResult
+from envctl.cluster.kubectl import Kubectl, KubectlError
+from envctl.cluster.progress import Progress
+from envctl.commands.smoke import SmokeResult
+from envctl.model.environment import Environment
 
 
 class CommandFailed(Exception):
@@ -39,8 +39,8 @@ class SmokeRunner(Protocol):
 
 
 class WorkerRollout(Protocol):
-    """Production's versioned worker rollout through the Temporal API (envctl/worker_rollout.py);
-    returns its one-line summary."""
+    """Production's versioned worker rollout through the Temporal API
+    (envctl/commands/worker_rollout.py); returns its one-line summary."""
 
     def __call__(self, env: Environment, tools: Tools, within: float) -> str: ...
 

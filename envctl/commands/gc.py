@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from envctl.config import Config
-from envctl.database import admin_target
-from envctl.destroy import DestroyOptions, destroy
-from envctl.github import GitHub, GitHubError
-from envctl.inputs import InputError, parse_pr_number
-from envctl.kubectl import KubectlError, Manifest, resource
-from envctl.listing import duration
-from envctl.model import (
+from envctl.cluster.kubectl import KubectlError, Manifest, resource
+from envctl.cluster.ownership import MANAGED_BY_LABEL
+from envctl.commands.destroy import DestroyOptions, destroy
+from envctl.commands.github import GitHub, GitHubError
+from envctl.commands.listing import duration
+from envctl.commands.tools import CommandFailed, Tools, require_access
+from envctl.database.provision import admin_target
+from envctl.model.config import Config
+from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,
     DEPLOYED_AT_LABEL,
     ENV_KIND_LABEL,
@@ -30,8 +31,7 @@ from envctl.model import (
     build_environment,
     environment_namespace,
 )
-from envctl.ownership import MANAGED_BY_LABEL
-from envctl.tools import CommandFailed, Tools, require_access
+from envctl.model.inputs import InputError, parse_pr_number
 
 KEEP_LABEL = LABEL_PREFIX + "keep"
 

@@ -26,11 +26,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from envctl.inputs import InputError, require_sql_identifier
-from envctl.kubectl import Manifest
+from envctl.cluster.kubectl import Manifest
+from envctl.database.scram import new_password, scram_sha256_verifier
 from envctl.manifests.secrets import DATABASE_SECRET
-from envctl.model import DATABASE_NAME_PREFIX, Environment, EnvironmentKind
-from envctl.scram import new_password, scram_sha256_verifier
+from envctl.model.environment import DATABASE_NAME_PREFIX, Environment, EnvironmentKind
+from envctl.model.inputs import InputError, require_sql_identifier
 
 ADMIN_URL_ENV = "ENVCTL_DATABASE_ADMIN_URL"
 DATABASE_URL_KEY = "DATABASE_URL"

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from envctl.kubectl import Kubectl, KubectlError
+from envctl.cluster.kubectl import Kubectl, KubectlError
 
 FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+)")
 

@@ -21,12 +21,12 @@ from collections.abc import Mapping
 
 from psycopg import sql
 
-from envctl.config import Pooler
-from envctl.database import DatabaseError
-from envctl.database import _admin as admin_connection
-from envctl.inputs import require_sql_identifier
-from envctl.model import DATABASE_NAME_PREFIX
-from envctl.scram import scram_sha256_verifier
+from envctl.database.provision import DatabaseError
+from envctl.database.provision import _admin as admin_connection
+from envctl.database.scram import scram_sha256_verifier
+from envctl.model.config import Pooler
+from envctl.model.environment import DATABASE_NAME_PREFIX
+from envctl.model.inputs import require_sql_identifier
 
 AUTH_ROLE = "pgbouncer_auth"
 LOOKUP_OWNER = "pgbouncer_lookup"

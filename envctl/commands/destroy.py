@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envctl.database import DatabaseError, admin_target, drop, provisions_database
-from envctl.github import GitHub, GitHubError
-from envctl.inputs import InputError
-from envctl.kubectl import KubectlError, resource
-from envctl.model import Environment, EnvironmentKind
-from envctl.ownership import foreign_namespace_problem
-from envctl.report import Report
-from envctl.tools import CommandFailed, Timings, Tools, require_access
+from envctl.cluster.kubectl import KubectlError, resource
+from envctl.cluster.ownership import foreign_namespace_problem
+from envctl.commands.github import GitHub, GitHubError
+from envctl.commands.report import Report
+from envctl.commands.tools import CommandFailed, Timings, Tools, require_access
+from envctl.database.provision import DatabaseError, admin_target, drop, provisions_database
+from envctl.model.environment import Environment, EnvironmentKind
+from envctl.model.inputs import InputError
 
 
 @dataclass(frozen=True)
