@@ -33,7 +33,6 @@ from envctl.model.environment import DATABASE_NAME_PREFIX, Environment, Environm
 from envctl.model.inputs import InputError, require_sql_identifier
 
 ADMIN_URL_ENV = "ENVCTL_DATABASE_ADMIN_URL"
-DATABASE_URL_KEY = "DATABASE_URL"
 CONNECT_TIMEOUT_SECONDS = 10
 # One connection beyond what the pods can open: the deploy's own login check, or a person's psql.
 HEADROOM_CONNECTIONS = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from app.temporal_address import EnvKind, ResolvedAddress, resolve_temporal_address
+from app.temporal_address import AppEnv, ResolvedAddress, resolve_temporal_address
 from envctl.checks.policy import containers, pod_specs
 from envctl.manifests.base import Manifest
 from envctl.model.environment import Environment
@@ -41,7 +41,7 @@ def resolve_from_environment(values: Mapping[str, str]) -> ResolvedAddress:
     pr = values.get("PR_NUMBER")
     return resolve_temporal_address(
         setting=values.get("TEMPORAL_SERVER_ADDRESS"),
-        kind=EnvKind(values.get("APP_ENV", EnvKind.DEVELOPMENT.value)),
+        kind=AppEnv(values.get("APP_ENV", AppEnv.DEVELOPMENT.value)),
         pr_number=int(pr) if pr else None,
         namespace=values.get("APP_NAMESPACE"),
         fallback=values.get("TEMPORAL_FALLBACK_ADDRESS"),

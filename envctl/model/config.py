@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.field_errors import field_errors
 from envctl.model.config_auth import ACCEPTED_UI_RISKS, IngressAuth, OidcAuth
 from envctl.model.inputs import (
     InputError,
@@ -38,7 +39,7 @@ REPO_CONFIG_PATH = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG_PATH
 PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(gt=0, le=65535)]
 SecretsMode = Literal["doppler", "plain"]
-TemporalMode = Literal["postgres", "external"]
+ProductionTemporalMode = Literal["postgres", "external"]
 DatabaseMode = Literal["direct", "pooled"]
 
 
@@ -227,7 +228,7 @@ class ProductionScaling(_Strict):
 class ProductionTemporal(_Strict):
     """Production Temporal: our own server on PostgreSQL, or an external cluster."""
 
-    mode: TemporalMode
+    mode: ProductionTemporalMode
     # the Temporal namespace web and worker use (TEMPORAL_NAMESPACE); postgres mode registers it
     namespace: str = "default"
     # external mode
@@ -425,20 +426,14 @@ class Config(_Strict):
         return self
 
 
-def describe_errors(error: ValidationError, source: str) -> str:
-    lines = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"  - {where}: {message}")
-    return f"invalid configuration in {source}:\n" + "\n".join(lines)
-
-
 def parse_config(data: dict[str, Any], source: str) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_errors(error, source)) from None
+        lines = [
+            f"  - {item.field or '(top level)'}: {item.message}" for item in field_errors(error)
+        ]
+        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(lines)) from None
 
 
 def read_config_data(path: Path | None) -> tuple[dict[str, Any], str]:

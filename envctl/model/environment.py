@@ -15,12 +15,12 @@ from typing import Literal
 from app.temporal_address import (
     PERMANENT_PREVIEW_NAMESPACE,
     PRODUCTION_NAMESPACE,
-    EnvKind,
+    AppEnv,
     ResolvedAddress,
     preview_namespace,
     resolve_temporal_address,
 )
-from envctl.model.config import Config, EnvironmentSettings
+from envctl.model.config import Config, EnvironmentSettings, ProductionTemporalMode
 from envctl.model.inputs import (
     InputError,
     require_dns_label,
@@ -44,7 +44,8 @@ DEPLOYED_AT_FORMAT = "%Y%m%dT%H%M%SZ"
 TEMPORAL_UI_HOST_SUFFIX = "-temporal"
 DATABASE_NAME_PREFIX = "app_"
 
-TemporalMode = Literal["dev", "postgres", "external"]
+# Previews run the dev server in their pod; production runs one of the configured modes.
+TemporalMode = Literal["dev"] | ProductionTemporalMode
 _COMMIT_TAG = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -74,7 +75,7 @@ class Environment:
     temporal_ui_host: str
     database: str
     database_role: str
-    app_env: EnvKind
+    app_env: AppEnv
     image: str
     deployed_at: datetime
     temporal_mode: TemporalMode
@@ -91,10 +92,6 @@ class Environment:
     @property
     def instance(self) -> str:
         return self.namespace
-
-    @property
-    def is_preview_kind(self) -> bool:
-        return self.kind is not EnvironmentKind.PRODUCTION
 
     @property
     def app_url(self) -> str:
@@ -215,7 +212,7 @@ def build_environment(
     if commit is not None and _COMMIT_TAG.match(tag) and tag != commit:
         # cd once tagged images with the merge commit GitHub makes for a PR, not its head
         raise InputError("--image", f"a tag of the commit given by --commit ({commit})", tag)
-    app_env = EnvKind.PRODUCTION if kind is EnvironmentKind.PRODUCTION else EnvKind.PREVIEW
+    app_env = AppEnv.PRODUCTION if kind is EnvironmentKind.PRODUCTION else AppEnv.PREVIEW
     temporal_mode: TemporalMode = "dev"
     setting: str | None = None
     if kind is EnvironmentKind.PRODUCTION:
