@@ -18,20 +18,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from envctl.cluster.kubectl import Kubectl, Manifest, object_key
+from envctl.cluster.kubectl import Kubectl, object_key
 from envctl.cluster.ownership import applied_by_envctl, managed_labels
-from envctl.manifests.render import KIND_ORDER
-from envctl.manifests.temporal import APPLY_PHASE_ANNOTATION
+from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import (
+    APPLY_PHASE_ANNOTATION,
+    BEFORE_WORKLOADS,
+    NAMESPACE,
+    WORKLOADS,
+    kind,
+    rendered_kinds,
+)
 from envctl.manifests.worker import BUILD_LABEL
 from envctl.model.environment import Environment
-
-BEFORE_WORKLOADS = "before-workloads"
-FIRST_WORKLOAD_KIND = "Deployment"
 
 
 def prunable_kinds(env: Environment) -> list[str]:
     """Every kind envctl can render into a namespace, whether or not it renders it now."""
-    kinds = [kind for kind in KIND_ORDER if kind != "Namespace"]
+    kinds = [name for name in rendered_kinds() if kind(name).namespaced]
     if env.config.secrets_mode != "doppler":  # without the operator, its CRD may not exist
         kinds.remove("DopplerSecret")
     return kinds
@@ -48,11 +52,10 @@ def before_workload_jobs(objects: list[Manifest]) -> list[Manifest]:
 
 def phases(objects: list[Manifest]) -> tuple[list[Manifest], list[Manifest], list[Manifest]]:
     """(the Namespace, what precedes the workloads, the workloads and the rest)."""
-    first_workload = KIND_ORDER.index(FIRST_WORKLOAD_KIND)
-    namespace = [item for item in objects if item["kind"] == "Namespace"]
-    rest = [item for item in objects if item["kind"] != "Namespace"]
-    early = [item for item in rest if KIND_ORDER.index(item["kind"]) < first_workload]
-    late = [item for item in rest if KIND_ORDER.index(item["kind"]) >= first_workload]
+    namespace, early, late = [
+        [item for item in objects if kind(item["kind"]).phase == phase]
+        for phase in (NAMESPACE, BEFORE_WORKLOADS, WORKLOADS)
+    ]
     return namespace, early, late
 
 

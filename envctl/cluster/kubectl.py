@@ -15,33 +15,12 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-Manifest = dict[str, Any]
+from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import resource
 
 KUBECTL_ENV = "KUBECTL"
 FIELD_MANAGER = "envctl"
-# kind -> the resource name kubectl is given, qualified by API group so no CRD can shadow it.
-RESOURCES = {
-    "Namespace": "namespaces",
-    "ResourceQuota": "resourcequotas",
-    "LimitRange": "limitranges",
-    "ServiceAccount": "serviceaccounts",
-    "NetworkPolicy": "networkpolicies.networking.k8s.io",
-    "DopplerSecret": "dopplersecrets.secrets.doppler.com",
-    "Secret": "secrets",
-    "ConfigMap": "configmaps",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-    "Job": "jobs.batch",
-    "Deployment": "deployments.apps",
-    "Service": "services",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers.autoscaling",
-    "PodDisruptionBudget": "poddisruptionbudgets.policy",
-    "Ingress": "ingresses.networking.k8s.io",
-    "Node": "nodes",
-    "Pod": "pods",
-    "Event": "events",
-}
 
 
 _KLOG_LINE = re.compile(r"^[IWEF]\d{4} ")  # client-go's internal logging, e.g. discovery retries
@@ -69,10 +48,6 @@ class Result:
     returncode: int
     stdout: str
     stderr: str
-
-
-def resource(kind: str) -> str:
-    return RESOURCES[kind]
 
 
 def object_key(item: Manifest) -> tuple[str, str, str]:

@@ -8,7 +8,8 @@ as the Secret the Doppler operator writes or cert-manager's TLS Secrets, are nev
 
 from __future__ import annotations
 
-from envctl.cluster.kubectl import FIELD_MANAGER, Manifest
+from envctl.cluster.kubectl import FIELD_MANAGER
+from envctl.manifests.base import Manifest
 from envctl.model.environment import ENV_KIND_LABEL, INSTANCE_LABEL, MANAGED_BY, Environment
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"

@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from envctl.cluster.kubectl import Kubectl, KubectlError, Manifest, resource
+from envctl.cluster.kubectl import Kubectl, KubectlError
 from envctl.cluster.progress import Progress
+from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import resource
 
 LOG_TAIL_LINES = 40
 MAX_PODS_EXPLAINED = 3

@@ -23,8 +23,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from envctl.cluster.kubectl import Kubectl, Manifest
-from envctl.manifests.base import metadata
+from envctl.cluster.kubectl import Kubectl
+from envctl.manifests.base import Manifest, metadata
 from envctl.manifests.secrets import DATABASE_SECRET, temporal_token_secret
 from envctl.model.environment import LABEL_PREFIX, Environment
 from envctl.model.inputs import InputError

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from envctl.checks.capacity import capacity_report, environment_pods
 from envctl.cluster.apply import ApplyResult, apply_environment, before_workload_jobs
-from envctl.cluster.kubectl import Kubectl, KubectlError, Manifest, resource
+from envctl.cluster.kubectl import Kubectl, KubectlError
 from envctl.cluster.ownership import foreign_namespace_problem
 from envctl.cluster.rollout import (
     Deadline,
@@ -50,6 +50,8 @@ from envctl.database.provision import (
     provisions_database,
     room_problem,
 )
+from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import resource
 from envctl.manifests.render import build_objects
 from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from envctl.cluster.kubectl import KubectlError, Manifest, resource
+from envctl.cluster.kubectl import KubectlError
 from envctl.cluster.ownership import MANAGED_BY_LABEL
 from envctl.commands.destroy import DestroyOptions, destroy
 from envctl.commands.github import GitHub, GitHubError
 from envctl.commands.listing import duration
 from envctl.commands.tools import CommandFailed, Tools, require_access
 from envctl.database.provision import admin_target
+from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import resource
 from envctl.model.config import Config
 from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,

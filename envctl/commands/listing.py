@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from envctl.cluster.kubectl import Kubectl, Manifest
+from envctl.cluster.kubectl import Kubectl
 from envctl.cluster.ownership import MANAGED_BY_LABEL
+from envctl.manifests.base import Manifest
 from envctl.model.environment import (
     DEPLOYED_AT_FORMAT,
     DEPLOYED_AT_LABEL,

@@ -26,8 +26,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from envctl.cluster.kubectl import Manifest
 from envctl.database.scram import new_password, scram_sha256_verifier
+from envctl.manifests.base import Manifest
 from envctl.manifests.secrets import DATABASE_SECRET
 from envctl.model.environment import DATABASE_NAME_PREFIX, Environment, EnvironmentKind
 from envctl.model.inputs import InputError, require_sql_identifier

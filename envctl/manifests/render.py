@@ -1,7 +1,7 @@
 """Render an environment: build every object, put them in a stable order, serialize once.
 
-The order is the order to apply them in: the Namespace and its guard rails, identities and
-policies, secrets and config, the schema Job, then workloads and what routes to them.
+The order is the order to apply them in, the one the kinds table (`envctl.manifests.kinds`)
+lists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import order
 from envctl.manifests.namespace import limit_range, namespace, resource_quota
 from envctl.manifests.network import network_policies
 from envctl.manifests.secrets import secret_objects
@@ -21,23 +22,6 @@ from envctl.manifests.web import web_objects
 from envctl.manifests.worker import worker_objects
 from envctl.model.environment import Environment, EnvironmentKind
 
-KIND_ORDER = [
-    "Namespace",
-    "ResourceQuota",
-    "LimitRange",
-    "ServiceAccount",
-    "NetworkPolicy",
-    "DopplerSecret",
-    "Secret",
-    "ConfigMap",
-    "PersistentVolumeClaim",
-    "Job",
-    "Deployment",
-    "Service",
-    "HorizontalPodAutoscaler",
-    "PodDisruptionBudget",
-    "Ingress",
-]
 TOP_LEVEL_ORDER = ["apiVersion", "kind", "metadata"]
 
 
@@ -53,9 +37,7 @@ def build_objects(env: Environment) -> list[Manifest]:
         *secret_objects(env),
         *workloads,
     ]
-    return sorted(
-        objects, key=lambda item: (KIND_ORDER.index(item["kind"]), item["metadata"]["name"])
-    )
+    return sorted(objects, key=lambda item: (order(item["kind"]), item["metadata"]["name"]))
 
 
 def _ordered(value: Any, top_level: bool = False) -> Any:

@@ -37,6 +37,7 @@ from envctl.manifests.base import (
     service_account,
     service_port,
 )
+from envctl.manifests.kinds import APPLY_PHASE_ANNOTATION, BEFORE_WORKLOADS
 from envctl.manifests.secrets import (
     TEMPORAL_DB_PASSWORD_KEY,
     TEMPORAL_DB_SECRET,
@@ -44,7 +45,7 @@ from envctl.manifests.secrets import (
 )
 from envctl.manifests.temporal_ui import ui_container, ui_objects
 from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
-from envctl.model.environment import LABEL_PREFIX, Component, Environment
+from envctl.model.environment import Component, Environment
 
 DEV_SERVER_DATA = "/var/lib/temporal"
 DATA_CLAIM = "temporal-data"
@@ -95,8 +96,6 @@ NAMESPACE_SCRIPT = "\n".join(
     ]
 )
 NAMESPACE_RETENTION = "720h"  # closed workflows' histories stay readable for 30 days
-# Annotation read by deploy (envctl/cluster/apply.py): apply this phase, wait, then the rest.
-APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
 DYNAMIC_CONFIG = "temporal-dynamic-config"
 DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"
 ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
@@ -249,7 +248,7 @@ def schema_job(env: Environment) -> Manifest:
         env_value("SCHEMAS", SCHEMA_DIR),
     ]
     skips = {
-        APPLY_PHASE_ANNOTATION: "before-workloads",
+        APPLY_PHASE_ANNOTATION: BEFORE_WORKLOADS,
         **checkov_skips(SKIP_DIGEST, SKIP_PASSWORD_ENV),
     }
     return _setup_job(env, "schema", SCHEMA_SCRIPT, settings, skips)
