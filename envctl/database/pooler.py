@@ -21,9 +21,9 @@ from collections.abc import Mapping
 
 from psycopg import sql
 
+from envctl.database.passwords import scram_sha256_verifier
 from envctl.database.provision import DatabaseError
 from envctl.database.provision import _admin as admin_connection
-from envctl.database.scram import scram_sha256_verifier
 from envctl.model.config import Pooler
 from envctl.model.environment import DATABASE_NAME_PREFIX
 from envctl.model.inputs import require_sql_identifier
@@ -119,8 +119,8 @@ def _database_statements(database: str) -> list[sql.Composed]:
 def install_lookup(admin_url: str, auth_password: str) -> list[str]:
     """The operator's one-time setup (a superuser): both roles, and the function in
     template1 and in every existing environment database. Idempotent; returns the databases."""
-    verifier = sql.Literal(scram_sha256_verifier(auth_password))
     with admin_connection(admin_url) as connection:
+        verifier = sql.Literal(scram_sha256_verifier(connection, AUTH_ROLE, auth_password))
         existing = {
             str(name)
             for (name,) in connection.execute(

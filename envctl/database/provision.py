@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from envctl.database.scram import new_password, scram_sha256_verifier
+from envctl.database.passwords import new_password, scram_sha256_verifier
 from envctl.manifests.base import Manifest
 from envctl.manifests.secrets import DATABASE_SECRET
 from envctl.model.environment import DATABASE_NAME_PREFIX, Environment, EnvironmentKind
@@ -359,7 +359,7 @@ def provision(
         else:
             change, set_password = "kept", False
 
-        verifier = sql.Literal(scram_sha256_verifier(password))
+        verifier = sql.Literal(scram_sha256_verifier(connection, role, password))
         if not role_exists:
             connection.execute(
                 sql.SQL(
