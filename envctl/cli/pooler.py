@@ -41,7 +41,7 @@ def config_command(
     ),
 ) -> None:
     """Print pgbouncer.ini: listen on the previews' database_port, pool per [pooler]."""
-    from envctl.cli import user_errors
+    from envctl.cli.options import user_errors
 
     with user_errors():
         loaded = load_config(config)
@@ -71,7 +71,7 @@ def config_command(
 def setup_command() -> None:
     """Once, as a superuser: roles pgbouncer_lookup and pgbouncer_auth, the lookup function in
     template1 and every existing environment database. Idempotent."""
-    from envctl.cli import command_errors
+    from envctl.cli.options import command_errors
 
     with command_errors("pooler setup"):
         admin_url = os.environ.get(ADMIN_URL_ENV, "").strip()
