@@ -45,8 +45,10 @@ from app.db import utcnow
 from app.migrate import upgrade
 from app.models import Account, AuthToken, Job
 from bench.sections import write_section
+from envctl.database.budget import connection_budget
 from envctl.database.pooler import admit_pooler
-from envctl.database.provision import AdminTarget, connection_budget, provision
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
 from envctl.manifests.render import build_objects
 from envctl.model.config import load_config
 from envctl.model.environment import EnvironmentKind, build_environment

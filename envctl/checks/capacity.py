@@ -7,115 +7,23 @@ deploy changes anything, so a preview that cannot fit is reported instead of lef
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from envctl.manifests.base import Manifest
+from envctl.manifests.workloads import ZERO, Amount, amount, pod_size, workloads
 
-_QUANTITY = re.compile(r"^([0-9.]+(?:[eE][-+]?[0-9]+)?)([a-zA-Z]*)$")
-_SUFFIXES = {
-    "": Decimal(1),
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": Decimal(10**3),
-    "M": Decimal(10**6),
-    "G": Decimal(10**9),
-    "T": Decimal(10**12),
-    "P": Decimal(10**15),
-    "E": Decimal(10**18),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50),
-    "Ei": Decimal(2**60),
-}
-MI = 2**20
 BLOCKING_TAINTS = ("NoSchedule", "NoExecute")
 FINISHED_PHASES = ("Succeeded", "Failed")
 
 
-def quantity(text: str | int | float) -> Decimal:
-    """A Kubernetes quantity (`250m`, `2`, `1.5Gi`, `128974848`, `1e3`) as a number."""
-    match = _QUANTITY.match(str(text).strip())
-    if not match or match.group(2) not in _SUFFIXES:
-        raise ValueError(f"not a Kubernetes quantity: {text!r}")
-    try:
-        return Decimal(match.group(1)) * _SUFFIXES[match.group(2)]
-    except InvalidOperation:
-        raise ValueError(f"not a Kubernetes quantity: {text!r}") from None
-
-
-@dataclass(frozen=True)
-class Amount:
-    """CPU in millicores and memory in MiB (rounded up)."""
-
-    cpu_m: int
-    memory_mi: int
-
-    def __add__(self, other: Amount) -> Amount:
-        return Amount(self.cpu_m + other.cpu_m, self.memory_mi + other.memory_mi)
-
-    def __sub__(self, other: Amount) -> Amount:
-        return Amount(self.cpu_m - other.cpu_m, self.memory_mi - other.memory_mi)
-
-    def fits_in(self, room: Amount) -> bool:
-        return self.cpu_m <= room.cpu_m and self.memory_mi <= room.memory_mi
-
-    def __str__(self) -> str:
-        return f"{self.cpu_m}m CPU / {self.memory_mi}Mi memory"
-
-
-ZERO = Amount(0, 0)
-
-
-def _amount(values: dict[str, str] | None) -> Amount:
-    values = values or {}
-    cpu = quantity(values.get("cpu", "0")) * 1000
-    memory = quantity(values.get("memory", "0")) / MI
-    return Amount(int(cpu.to_integral_value(rounding="ROUND_CEILING")), int(-(-memory // 1)))
-
-
-def pod_request(pod_spec: Manifest) -> Amount:
-    """What the scheduler reserves for a pod: max(sum of containers, largest init) + overhead."""
-    regular = [_amount(c.get("resources", {}).get("requests")) for c in pod_spec["containers"]]
-    init = [
-        _amount(c.get("resources", {}).get("requests")) for c in pod_spec.get("initContainers", [])
-    ]
-    total = sum(regular, ZERO)
-    cpu = max([total.cpu_m, *(a.cpu_m for a in init)])
-    memory = max([total.memory_mi, *(a.memory_mi for a in init)])
-    return Amount(cpu, memory) + _amount(pod_spec.get("overhead"))
-
-
-def _replicas(workload: Manifest, objects: list[Manifest]) -> int:
-    if workload["kind"] == "Job":
-        return int(workload["spec"].get("parallelism", 1))
-    replicas = workload["spec"].get("replicas")
-    if replicas is not None:
-        return int(replicas)
-    name = workload["metadata"]["name"]
-    return next(
-        int(hpa["spec"]["minReplicas"])
-        for hpa in objects
-        if hpa["kind"] == "HorizontalPodAutoscaler"
-        and hpa["spec"]["scaleTargetRef"]["name"] == name
-    )
-
-
 def environment_pods(objects: list[Manifest]) -> list[tuple[str, Amount]]:
     """Every pod the environment runs at its normal size (HPA minimum), with its request."""
-    pods = []
-    for workload in objects:
-        if workload["kind"] not in ("Deployment", "Job"):
-            continue
-        request = pod_request(workload["spec"]["template"]["spec"])
-        name = f"{workload['kind']}/{workload['metadata']['name']}"
-        pods += [(name, request)] * _replicas(workload, objects)
-    return pods
+    return [
+        (f"{workload.kind}/{workload.name}", workload.pod_size())
+        for workload in workloads(objects)
+        for _ in range(workload.normal_pods)
+    ]
 
 
 def _usable(node: Manifest) -> bool:
@@ -168,7 +76,7 @@ def capacity_report(
 ) -> CapacityReport:
     """Room on usable nodes, not counting the pods of the namespace being (re)deployed."""
     room: dict[str, Amount] = {
-        node["metadata"]["name"]: _amount(node.get("status", {}).get("allocatable"))
+        node["metadata"]["name"]: amount(node.get("status", {}).get("allocatable"))
         for node in nodes
         if _usable(node)
     }
@@ -178,7 +86,7 @@ def capacity_report(
             continue
         if pod["metadata"].get("namespace") == replaced_namespace:
             continue  # a redeploy replaces these pods; their room becomes ours
-        room[node_name] = room[node_name] - pod_request(pod["spec"])
+        room[node_name] = room[node_name] - pod_size(pod["spec"])
     rooms = [Amount(max(a.cpu_m, 0), max(a.memory_mi, 0)) for a in room.values()]
     unplaceable = next(
         (pod for pod in environment if not any(pod[1].fits_in(r) for r in rooms)), None

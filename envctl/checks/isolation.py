@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from envctl.checks.policy import pod_specs
 from envctl.manifests.base import Manifest
+from envctl.manifests.workloads import pod_specs
 from envctl.model.environment import INSTANCE_LABEL
 
 CLUSTER_SCOPED_ALLOWED = {"Namespace"}

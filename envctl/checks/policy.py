@@ -14,10 +14,10 @@ from typing import Any
 from app.temporal_address import TEMPORAL_SERVICE_NAME
 from envctl.manifests.base import Manifest
 from envctl.manifests.secrets import APP_SECRET_SOURCES
+from envctl.manifests.workloads import containers, pod_specs, workloads
 from envctl.model.environment import Component
 from envctl.model.inputs import InputError, require_image_ref
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 PROBE_KINDS = ("httpGet", "grpc", "tcpSocket")
 RESTRICTED_VOLUME_TYPES = (
     "configMap",
@@ -36,20 +36,6 @@ PREVIEW_TEMPORAL_CONTAINERS = ["python-worker", "temporal-server", "temporal-ui"
 
 def _name(item: Manifest) -> str:
     return f"{item['kind']}/{item['metadata']['name']}"
-
-
-def pod_specs(objects: list[Manifest]) -> Iterator[tuple[Manifest, Manifest]]:
-    for item in objects:
-        if item["kind"] in WORKLOAD_KINDS:
-            yield item, item["spec"]["template"]["spec"]
-
-
-def containers(pod: Manifest) -> Iterator[tuple[Manifest, bool]]:
-    """(container, is_init) for every container of a pod."""
-    for spec in pod.get("initContainers", []):
-        yield spec, True
-    for spec in pod["containers"]:
-        yield spec, False
 
 
 def resources_problems(objects: list[Manifest]) -> list[str]:
@@ -174,26 +160,16 @@ def restricted_problems(objects: list[Manifest]) -> list[str]:
     return problems
 
 
-def _secret_refs(spec: Manifest) -> set[str]:
-    refs = {
-        source["secretRef"]["name"] for source in spec.get("envFrom", []) if "secretRef" in source
-    }
-    for var in spec.get("env", []):
-        key_ref = var.get("valueFrom", {}).get("secretKeyRef")
-        if key_ref:
-            refs.add(key_ref["name"])
-    return refs
-
-
 def secret_consumer_problems(objects: list[Manifest], app_image: str) -> list[str]:
     """Only containers of our own image receive the app's secrets."""
     problems = []
-    for item, pod in pod_specs(objects):
-        for spec, _ in containers(pod):
-            shared = _secret_refs(spec) & set(APP_SECRET_SOURCES)
-            if shared and spec["image"] != app_image:
+    for workload in workloads(objects):
+        for container in workload.containers:
+            shared = (container.env_from_secrets | container.key_secrets) & set(APP_SECRET_SOURCES)
+            image = container.spec["image"]
+            if shared and image != app_image:
                 problems.append(
-                    f"{_name(item)} {spec['name']}: third-party image {spec['image']} "
+                    f"{_name(workload.item)} {container.name}: third-party image {image} "
                     f"receives {sorted(shared)}"
                 )
     return problems

@@ -16,10 +16,11 @@ import yaml
 
 from envctl.checks.checkov import CHECKOV_VERSION, CheckovError, run_checkov
 from envctl.checks.isolation import isolation_problems
-from envctl.checks.policy import containers, pod_specs, policy_checks
+from envctl.checks.policy import policy_checks
 from envctl.checks.schema import SUPPORTED_KUBERNETES_VERSIONS, SchemaToolError, schema_problems
 from envctl.manifests.base import Manifest
 from envctl.manifests.render import build_objects, to_yaml, write_files
+from envctl.manifests.workloads import containers, pod_specs
 from envctl.model.environment import Environment, EnvironmentKind, build_environment
 
 MAX_SHOWN_PROBLEMS = 10

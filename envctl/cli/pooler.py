@@ -15,7 +15,7 @@ import typer
 
 from envctl.commands.tools import CommandFailed
 from envctl.database.pooler import AUTH_ROLE, install_lookup, pgbouncer_ini
-from envctl.database.provision import ADMIN_URL_ENV, DatabaseError
+from envctl.database.target import ADMIN_URL_ENV, DatabaseError
 from envctl.model.config import load_config
 from envctl.model.inputs import InputError
 

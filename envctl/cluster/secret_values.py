@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from envctl.cluster.kubectl import Kubectl
 from envctl.manifests.base import Manifest, metadata
 from envctl.manifests.secrets import DATABASE_SECRET, temporal_token_secret
+from envctl.manifests.workloads import containers_of
 from envctl.model.environment import LABEL_PREFIX, Environment
 from envctl.model.inputs import InputError
 
@@ -141,15 +142,6 @@ def doppler_token_secret(
     }
 
 
-def _reads_database_secret(pod_spec: Manifest) -> bool:
-    containers = pod_spec["containers"] + pod_spec.get("initContainers", [])
-    return any(
-        source.get("secretRef", {}).get("name") == DATABASE_SECRET
-        for container in containers
-        for source in container.get("envFrom", [])
-    )
-
-
 def with_secret_values(
     env: Environment,
     objects: list[Manifest],
@@ -168,7 +160,7 @@ def with_secret_values(
             item["data"] = {DATABASE_URL_KEY: _b64(database_url)}
         if database_url is not None and kind == "Deployment":
             template = item["spec"]["template"]
-            if _reads_database_secret(template["spec"]):
+            if any(DATABASE_SECRET in c.env_from_secrets for c in containers_of(template["spec"])):
                 annotations = template["metadata"].setdefault("annotations", {})
                 annotations[CHECKSUM_ANNOTATION] = database_url_checksum(database_url)
         filled.append(item)

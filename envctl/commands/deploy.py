@@ -37,18 +37,15 @@ from envctl.commands.github import GitHub, GitHubError
 from envctl.commands.report import Report
 from envctl.commands.smoke import SmokeFailed
 from envctl.commands.tools import CommandFailed, Timings, Tools, require_access
+from envctl.database.budget import ConnectionBudget, connection_budget
 from envctl.database.pooler import admit_pooler, pooler_room_problem
-from envctl.database.provision import (
+from envctl.database.provision import Provisioned, provision, room_problem
+from envctl.database.target import (
     AdminTarget,
-    ConnectionBudget,
     DatabaseError,
-    Provisioned,
     admin_target,
-    connection_budget,
     password_in_url,
-    provision,
     provisions_database,
-    room_problem,
 )
 from envctl.manifests.base import Manifest
 from envctl.manifests.kinds import resource

@@ -14,7 +14,8 @@ from envctl.cluster.ownership import foreign_namespace_problem
 from envctl.commands.github import GitHub, GitHubError
 from envctl.commands.report import Report
 from envctl.commands.tools import CommandFailed, Timings, Tools, require_access
-from envctl.database.provision import DatabaseError, admin_target, drop, provisions_database
+from envctl.database.drop import drop
+from envctl.database.target import DatabaseError, admin_target, provisions_database
 from envctl.manifests.kinds import resource
 from envctl.model.environment import Environment, EnvironmentKind
 from envctl.model.inputs import InputError

@@ -18,7 +18,7 @@ from envctl.commands.destroy import DestroyOptions, destroy
 from envctl.commands.github import GitHub, GitHubError
 from envctl.commands.listing import duration
 from envctl.commands.tools import CommandFailed, Tools, require_access
-from envctl.database.provision import admin_target
+from envctl.database.target import admin_target
 from envctl.manifests.base import Manifest
 from envctl.manifests.kinds import resource
 from envctl.model.config import Config

@@ -22,9 +22,8 @@ from collections.abc import Mapping
 from psycopg import sql
 
 from envctl.database.passwords import scram_sha256_verifier
-from envctl.database.provision import DatabaseError
-from envctl.database.provision import _admin as admin_connection
-from envctl.model.config import Pooler
+from envctl.database.target import DatabaseError, admin_connection
+from envctl.model.config_services import Pooler
 from envctl.model.environment import DATABASE_NAME_PREFIX
 from envctl.model.inputs import require_sql_identifier
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envctl.model.config import ContainerResources
+from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
 
 Manifest = dict[str, Any]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from app.temporal_address import AppEnv, ResolvedAddress, resolve_temporal_address
-from envctl.checks.policy import containers, pod_specs
 from envctl.manifests.base import Manifest
+from envctl.manifests.workloads import containers, pod_specs
 from envctl.model.environment import Environment
 
 

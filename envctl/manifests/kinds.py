@@ -21,12 +21,19 @@ WORKLOADS: Phase = "workloads"
 APPLY_PHASE_ANNOTATION = LABEL_PREFIX + "apply-phase"
 
 
+# Where a pod-running kind keeps its pod template, and what sets its pod count.
+TEMPLATE = ("spec", "template")
+Scaling = Literal["replicas", "parallelism"]
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
     resource: str
     phase: Phase
     namespaced: bool = True
+    pod_template: tuple[str, ...] | None = None  # None: the kind runs no pods
+    scaling: Scaling = "replicas"
 
 
 # In render (and apply) order: guard rails, identities and policies, secrets and config, the
@@ -41,8 +48,8 @@ KINDS = (
     Kind("Secret", "secrets", BEFORE_WORKLOADS),
     Kind("ConfigMap", "configmaps", BEFORE_WORKLOADS),
     Kind("PersistentVolumeClaim", "persistentvolumeclaims", BEFORE_WORKLOADS),
-    Kind("Job", "jobs.batch", BEFORE_WORKLOADS),
-    Kind("Deployment", "deployments.apps", WORKLOADS),
+    Kind("Job", "jobs.batch", BEFORE_WORKLOADS, pod_template=TEMPLATE, scaling="parallelism"),
+    Kind("Deployment", "deployments.apps", WORKLOADS, pod_template=TEMPLATE),
     Kind("Service", "services", WORKLOADS),
     Kind("HorizontalPodAutoscaler", "horizontalpodautoscalers.autoscaling", WORKLOADS),
     Kind("PodDisruptionBudget", "poddisruptionbudgets.policy", WORKLOADS),
@@ -66,6 +73,11 @@ def resource(name: str) -> str:
 def order(name: str) -> int:
     """Position in render and apply order."""
     return _ORDER[name]
+
+
+def pod_kinds() -> list[Kind]:
+    """The kinds that run pods, in order."""
+    return [item for item in KINDS if item.pod_template is not None]
 
 
 def rendered_kinds(phase: Phase | None = None) -> list[str]:

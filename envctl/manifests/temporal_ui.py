@@ -20,8 +20,8 @@ from envctl.manifests.base import (
     service,
     service_port,
 )
-from envctl.model.config import ContainerResources
 from envctl.model.config_auth import ingress_auth_annotations
+from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
 
 UI_PORT = 8080

@@ -30,7 +30,7 @@ from envctl.manifests.base import (
     service_account,
 )
 from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
-from envctl.model.config import ContainerResources
+from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
 
 WORKER = Component.WORKER.value

@@ -20,7 +20,9 @@ from app.temporal_address import (
     preview_namespace,
     resolve_temporal_address,
 )
-from envctl.model.config import Config, EnvironmentSettings, ProductionTemporalMode
+from envctl.model.config import Config
+from envctl.model.config_base import ProductionTemporalMode
+from envctl.model.config_sizes import EnvironmentSettings
 from envctl.model.inputs import (
     InputError,
     require_dns_label,

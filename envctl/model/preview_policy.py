@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envctl.model.config import PreviewSelection
+from envctl.model.config_services import PreviewSelection
 
 Action = Literal["deploy", "destroy", "skip"]
 # Events after which a PR that no longer qualifies may still have a preview to remove.

@@ -13,9 +13,9 @@ import pytest
 
 from app.settings import Settings
 from app.temporal_address import AddressRule
-from envctl.checks.policy import containers, pod_specs
 from envctl.manifests.base import Manifest
 from envctl.manifests.render import build_objects
+from envctl.manifests.workloads import containers, pod_specs
 from tests.envctl.conftest import IMAGE, KINDS, environment, external_temporal_config
 
 DOPPLER_ADDRESS = "temporal.doppler-says.example:7233"

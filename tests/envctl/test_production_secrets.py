@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from envctl.checks.policy import containers, pod_specs
 from envctl.manifests.base import Manifest
+from envctl.manifests.workloads import containers, pod_specs
 from tests.envctl.conftest import IMAGE, find
 
 

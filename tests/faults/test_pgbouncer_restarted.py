@@ -18,8 +18,9 @@ from psycopg.conninfo import conninfo_to_dict
 from app.db import Database
 from app.migrate import upgrade
 from envctl.database.pooler import admit_pooler
-from envctl.database.provision import AdminTarget, provision
-from envctl.model.config import Pooler
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
+from envctl.model.config_services import Pooler
 from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record

@@ -10,15 +10,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.migrate import upgrade
-from envctl.database.provision import (
-    AdminTarget,
-    DatabaseError,
-    Provisioned,
-    connection_budget,
-    drop,
-    provision,
-    room_problem,
-)
+from envctl.database.budget import connection_budget
+from envctl.database.drop import drop
+from envctl.database.provision import Provisioned, provision, room_problem
+from envctl.database.target import AdminTarget, DatabaseError
 from envctl.manifests.render import build_objects
 from envctl.model.config import load_config
 from envctl.model.environment import EnvironmentKind, build_environment

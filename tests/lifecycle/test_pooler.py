@@ -22,8 +22,10 @@ from app.migrate import upgrade
 from app.settings import Settings
 from envctl import cli
 from envctl.database.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
-from envctl.database.provision import AdminTarget, Provisioned, provision
-from envctl.model.config import Pooler, load_config
+from envctl.database.provision import Provisioned, provision
+from envctl.database.target import AdminTarget
+from envctl.model.config import load_config
+from envctl.model.config_services import Pooler
 from tests.lifecycle.conftest import IMAGE, Lifecycle, config_text
 from tests.support.kube_cluster import Cluster
 from tests.support.pgbouncer import PgBouncer

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 
 from envctl.database.pooler import auth_file_line, install_lookup, pgbouncer_ini
-from envctl.model.config import Pooler
+from envctl.model.config_services import Pooler
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer
 from tests.support.waiting import GaveUp, wait_until

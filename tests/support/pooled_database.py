@@ -15,8 +15,9 @@ import uuid
 from pathlib import Path
 
 from envctl.database.pooler import admit_pooler
-from envctl.database.provision import AdminTarget, provision
-from envctl.model.config import Pooler
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
+from envctl.model.config_services import Pooler
 from tests.support.pgbouncer import PgBouncer
 from tests.support.postgres import PostgresServer
 
