@@ -22,7 +22,7 @@ from temporalio.service import RPCError
 from app.jobs.registry import REGISTRY
 from app.worker.history_files import Provenance, write_history
 from envctl.cluster.kubectl import Kubectl
-from envctl.cluster.temporal_api import connect, temporal_address
+from envctl.commands.temporal_api import connect, temporal_address
 from envctl.commands.tools import CommandFailed
 from envctl.model.environment import Environment
 

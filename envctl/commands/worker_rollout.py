@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from temporalio.client import Client
 
 from app.settings import Settings
-from envctl.cluster.temporal_api import connect, temporal_address
 from envctl.cluster.worker_versions import (
     VersioningFailed,
     delete_version,
@@ -25,6 +24,7 @@ from envctl.cluster.worker_versions import (
     versions,
     wait_until_polling,
 )
+from envctl.commands.temporal_api import connect, temporal_address
 from envctl.commands.tools import CommandFailed, Tools
 from envctl.manifests.app import WORKER_DEPLOYMENT_NAME
 from envctl.manifests.worker import build_name
