@@ -13,6 +13,7 @@ from typing import Any
 
 from app.temporal_address import TEMPORAL_SERVICE_NAME
 from envctl.manifests.base import Manifest
+from envctl.manifests.kinds import kind as kind_of
 from envctl.manifests.secrets import APP_SECRET_SOURCES
 from envctl.manifests.workloads import containers, pod_specs, workloads
 from envctl.model.environment import Component
@@ -58,7 +59,8 @@ def probe_problems(objects: list[Manifest]) -> list[str]:
             for probe_name in ("startupProbe", "livenessProbe", "readinessProbe"):
                 probe = spec.get(probe_name)
                 if probe is None:
-                    if not is_init and item["kind"] != "Job" and probe_name != "startupProbe":
+                    completes = kind_of(item["kind"]).runs_to_completion
+                    if not is_init and not completes and probe_name != "startupProbe":
                         problems.append(f"{_name(item)} {spec['name']}: no {probe_name}")
                     continue
                 kinds = [kind for kind in probe if kind in (*PROBE_KINDS, "exec")]

@@ -35,6 +35,11 @@ class Kind:
     pod_template: tuple[str, ...] | None = None  # None: the kind runs no pods
     scaling: Scaling = "replicas"
 
+    @property
+    def runs_to_completion(self) -> bool:
+        """Its pods finish (Jobs) instead of serving: no liveness or readiness probe."""
+        return self.scaling == "parallelism"
+
 
 # In render (and apply) order: guard rails, identities and policies, secrets and config, the
 # Jobs the workloads wait for, then workloads and what routes to them.
