@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from envctl.manifests.base import Manifest
-from envctl.manifests.workloads import pod_specs
+from envctl.manifests.workloads import workloads
 from envctl.model.environment import INSTANCE_LABEL
 
 CLUSTER_SCOPED_ALLOWED = {"Namespace"}
@@ -50,11 +50,11 @@ def _matches(selector: Manifest, labels: dict[str, str]) -> bool:
 def pods(objects: list[Manifest]) -> list[Pods]:
     return [
         Pods(
-            _name(item),
-            item["metadata"]["namespace"],
-            item["spec"]["template"]["metadata"]["labels"],
+            _name(workload.item),
+            workload.item["metadata"]["namespace"],
+            workload.pod_template["metadata"]["labels"],
         )
-        for item, _ in pod_specs(objects)
+        for workload in workloads(objects)
     ]
 
 

@@ -140,8 +140,12 @@ class Workload:
         return str(self.item["metadata"]["name"])
 
     @property
+    def pod_template(self) -> Manifest:
+        return _template(self.item, kind(self.kind))
+
+    @property
     def pod_spec(self) -> Manifest:
-        spec: Manifest = _template(self.item, kind(self.kind))["spec"]
+        spec: Manifest = self.pod_template["spec"]
         return spec
 
     @property
