@@ -55,13 +55,6 @@ KINDS = (
     Kind("PersistentVolumeClaim", "persistentvolumeclaims", BEFORE_WORKLOADS),
     Kind("Job", "jobs.batch", BEFORE_WORKLOADS, pod_template=TEMPLATE, scaling="parallelism"),
     Kind("Deployment", "deployments.apps", WORKLOADS, pod_template=TEMPLATE),
-    Kind(
-        "CronJob",
-        "cronjobs.batch",
-        WORKLOADS,
-        pod_template=("spec", "jobTemplate", "spec", "template"),
-        scaling="parallelism",
-    ),
     Kind("Service", "services", WORKLOADS),
     Kind("HorizontalPodAutoscaler", "horizontalpodautoscalers.autoscaling", WORKLOADS),
     Kind("PodDisruptionBudget", "poddisruptionbudgets.policy", WORKLOADS),

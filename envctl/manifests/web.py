@@ -84,25 +84,6 @@ def web_deployment(env: Environment) -> Manifest:
     )
 
 
-def nightly_migrate(env: Environment) -> Manifest:
-    """`python -m app.migrate` every night, one run at a time (the web pod's init container)."""
-    template = web_deployment(env)["spec"]["template"]
-    pod = template["spec"]
-    pod["containers"] = pod.pop("initContainers")
-    pod["restartPolicy"] = "Never"
-    skips = checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": metadata(env, "nightly-migrate", component=Component.WEB, annotations=skips),
-        "spec": {
-            "schedule": "0 3 * * *",
-            "concurrencyPolicy": "Forbid",
-            "jobTemplate": {"spec": {"backoffLimit": 1, "template": template}},
-        },
-    }
-
-
 def _app_auth(env: Environment) -> dict[str, str]:
     settings = env.settings
     annotations = (
@@ -121,7 +102,6 @@ def web_objects(env: Environment) -> list[Manifest]:
     objects = [
         service_account(env, WEB_SERVICE, Component.WEB),
         web_deployment(env),
-        nightly_migrate(env),
         service(env, WEB_SERVICE, Component.WEB, [service_port("http", WEB_SERVICE_PORT, "http")]),
         ingress(
             env, WEB_SERVICE, Component.WEB, env.app_host, WEB_SERVICE, annotations=_app_auth(env)

@@ -284,7 +284,7 @@ def test_the_quota_fits_every_pod_including_a_rolling_update(
         assert mebibytes(hard["requests.memory"]) >= steady_memory
         assert hard["services.nodeports"] == "0" and hard["services.loadbalancers"] == "0"
     totals = quota_totals(rendered["preview"])
-    assert totals["pods"] == 4  # web (+1 in a rollout), the Temporal pod, nightly-migrate
+    assert totals["pods"] == 3  # web (+1 during a rollout) and the Temporal pod (Recreate)
 
 
 def test_preview_quota_is_computed_from_the_configured_sizes(config: Config) -> None:
@@ -297,5 +297,4 @@ def test_preview_quota_is_computed_from_the_configured_sizes(config: Config) -> 
         + sizes.temporal_dev_server.memory_request_mi
         + sizes.temporal_ui.memory_request_mi
     )
-    migrate_pod = sizes.migrate.memory_request_mi  # the nightly-migrate CronJob
-    assert hard["requests.memory"] == f"{2 * web_pod + temporal_pod + migrate_pod}Mi"
+    assert hard["requests.memory"] == f"{2 * web_pod + temporal_pod}Mi"
