@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from envctl.commands.deploy import comment_body
+from envctl.commands.announce import comment_body
 from envctl.manifests.render import build_objects
 from envctl.model.config import load_config
 from envctl.model.environment import EnvironmentKind, build_environment

@@ -13,7 +13,8 @@ import pytest
 
 from envctl.cluster.kubectl import Kubectl
 from envctl.cluster.progress import PlainProgress
-from envctl.commands.deploy import DeployOptions, deploy, deployed_at
+from envctl.commands.deploy import DeployOptions, deploy
+from envctl.commands.preflight import deployed_at
 from envctl.commands.smoke import SmokeFailed, SmokeResult
 from envctl.commands.tools import CommandFailed, Tools
 from envctl.manifests.worker import build_name
