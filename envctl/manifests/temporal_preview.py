@@ -13,7 +13,6 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
     empty_dir,
     env_value,
     go_memory_limit,
@@ -22,8 +21,8 @@ from envctl.manifests.base import (
     mount,
     pod_template,
     port,
-    service_account,
 )
+from envctl.manifests.objects import deployment, service_account
 from envctl.manifests.secrets import (
     reload_annotations,
 )

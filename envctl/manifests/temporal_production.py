@@ -13,7 +13,6 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
     empty_dir,
     env_field,
     env_secret_key,
@@ -24,9 +23,9 @@ from envctl.manifests.base import (
     mount,
     pod_template,
     port,
-    service_account,
 )
 from envctl.manifests.kinds import APPLY_PHASE_ANNOTATION, BEFORE_WORKLOADS
+from envctl.manifests.objects import deployment, service_account
 from envctl.manifests.secrets import (
     TEMPORAL_DB_PASSWORD_KEY,
     TEMPORAL_DB_SECRET,

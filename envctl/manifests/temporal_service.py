@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.temporal_address import TEMPORAL_FRONTEND_PORT, TEMPORAL_SERVICE_NAME
-from envctl.manifests.base import Manifest, service, service_port
+from envctl.manifests.base import Manifest
+from envctl.manifests.objects import service, service_port
 from envctl.model.environment import Component, Environment
 
 

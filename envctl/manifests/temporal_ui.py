@@ -14,12 +14,10 @@ from envctl.manifests.base import (
     env_secret_key,
     env_value,
     http_probe,
-    ingress,
     mount,
     port,
-    service,
-    service_port,
 )
+from envctl.manifests.objects import ingress, service, service_port
 from envctl.model.config_auth import ingress_auth_annotations
 from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment

@@ -20,13 +20,15 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
-    horizontal_autoscaler,
     http_probe,
-    ingress,
     metadata,
     pod_template,
     port,
+)
+from envctl.manifests.objects import (
+    deployment,
+    horizontal_autoscaler,
+    ingress,
     service,
     service_account,
     service_port,

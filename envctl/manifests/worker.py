@@ -22,13 +22,11 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
-    horizontal_autoscaler,
     http_probe,
     pod_template,
     port,
-    service_account,
 )
+from envctl.manifests.objects import deployment, horizontal_autoscaler, service_account
 from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
 from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
