@@ -263,7 +263,7 @@ lint: install $(NODE_MODULES)
 	frontend/node_modules/.bin/markdownlint-cli2 # every tracked Markdown file: .markdownlint-cli2.jsonc
 	$(MAKE) --no-print-directory security
 
-CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checkov.py)
+CHECKOV_VERSION = $(shell sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' envctl/checks/checkov.py)
 CHECKOV = $(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov --compact --skip-download --quiet
 
 # Security checks: ruff's S rules run in `lint`; here checkov (rendered manifests of every

@@ -15,16 +15,17 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.field_errors import field_errors
 from app.temporal_address import (
     AddressRule,
-    EnvKind,
+    AppEnv,
     ResolvedAddress,
     is_dns_label,
     resolve_temporal_address,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER_KINDS = (EnvKind.PREVIEW, EnvKind.PRODUCTION)
+CLUSTER_KINDS = (AppEnv.PREVIEW, AppEnv.PRODUCTION)
 SECRET_FIELDS = frozenset(
     {"database_url", "database_listen_url", "temporal_api_key", "smtp_password"}
 )
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    app_env: EnvKind = EnvKind.DEVELOPMENT
+    app_env: AppEnv = AppEnv.DEVELOPMENT
     pr_number: PositiveInt | None = Field(default=None, validate_default=True)
     app_namespace: str | None = None
     git_commit: str = "unknown"
@@ -114,7 +115,7 @@ class Settings(BaseSettings):
     @field_validator("pr_number")
     @classmethod
     def _no_pr_in_production(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value is not None and info.data.get("app_env") is EnvKind.PRODUCTION:
+        if value is not None and info.data.get("app_env") is AppEnv.PRODUCTION:
             raise ValueError("must be unset when APP_ENV=production")
         return value
 
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
     def _database_url_fits_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("app_env")
         if value is None or value == "":
-            if kind in (EnvKind.TEST, *CLUSTER_KINDS):
+            if kind in (AppEnv.TEST, *CLUSTER_KINDS):
                 raise ValueError(f"required when APP_ENV={kind}")
             return None
         if value.startswith("postgres://"):
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         if not value.startswith(("postgresql+psycopg://", "sqlite:///")):
             raise ValueError("must be a postgresql:// or sqlite:/// URL")
-        if kind in (EnvKind.TEST, *CLUSTER_KINDS) and value.startswith("sqlite"):
+        if kind in (AppEnv.TEST, *CLUSTER_KINDS) and value.startswith("sqlite"):
             raise ValueError(f"must be PostgreSQL when APP_ENV={kind}")
         return value
 
@@ -209,7 +210,7 @@ class Settings(BaseSettings):
     def runs_migrations_on_start(self) -> bool:
         if self.migrate_on_start is not None:
             return self.migrate_on_start
-        return self.app_env is EnvKind.DEVELOPMENT
+        return self.app_env is AppEnv.DEVELOPMENT
 
     @property
     def web_base_url(self) -> str:
@@ -218,11 +219,9 @@ class Settings(BaseSettings):
 
 def describe_errors(error: ValidationError) -> str:
     lines = []
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]).upper()
-        message = item["msg"].removeprefix("Value error, ")
-        shown = "<redacted>" if field.lower() in SECRET_FIELDS else _shown(item.get("input"))
-        lines.append(f"  - {field}: {message} (got {shown})")
+    for item in field_errors(error):
+        shown = "<redacted>" if item.field.lower() in SECRET_FIELDS else _shown(item.given)
+        lines.append(f"  - {item.field.upper()}: {item.message} (got {shown})")
     return "invalid settings:\n" + "\n".join(lines)
 
 

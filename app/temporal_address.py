@@ -19,7 +19,7 @@ PRODUCTION_NAMESPACE = "production"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class EnvKind(StrEnum):
+class AppEnv(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PREVIEW = "preview"
@@ -76,7 +76,7 @@ def in_cluster_address(namespace: str) -> str:
 def resolve_temporal_address(
     *,
     setting: str | None,
-    kind: EnvKind,
+    kind: AppEnv,
     pr_number: int | None = None,
     namespace: str | None = None,
     fallback: str | None = None,
@@ -91,13 +91,13 @@ def resolve_temporal_address(
         return ResolvedAddress(setting.strip(), AddressRule.SETTING)
     if fallback is not None and fallback.strip():
         return ResolvedAddress(fallback.strip(), AddressRule.FALLBACK)
-    if kind is EnvKind.PREVIEW and pr_number is not None:
+    if kind is AppEnv.PREVIEW and pr_number is not None:
         own = namespace or preview_namespace(pr_number)
         return ResolvedAddress(in_cluster_address(own), AddressRule.PREVIEW)
-    if kind is EnvKind.PREVIEW:
+    if kind is AppEnv.PREVIEW:
         own = namespace or PERMANENT_PREVIEW_NAMESPACE
         return ResolvedAddress(in_cluster_address(own), AddressRule.ENVIRONMENT)
-    if kind is EnvKind.PRODUCTION:
+    if kind is AppEnv.PRODUCTION:
         own = namespace or PRODUCTION_NAMESPACE
         return ResolvedAddress(in_cluster_address(own), AddressRule.ENVIRONMENT)
     return ResolvedAddress(f"localhost:{TEMPORAL_FRONTEND_PORT}", AddressRule.LOCAL)

@@ -1,10 +1,10 @@
 """`make bench-density`: 100 previews on one PostgreSQL (max_connections = 50) through PgBouncer.
 
 One run, real parts: a PostgreSQL 15 with `max_connections = 50`, Debian's PgBouncer configured
-by envctl (`envctl/pooler.py`), 100 previews' databases and roles provisioned by envctl (clones
-of a migrated seed, `--db-template`), and a load generator that opens every preview's whole
-client budget (16 each: 1,600 connections) and sends the app's own queries (the token lookup
-of every authenticated request, the job read of `GET /api/jobs/<id>`), each in its own
+by envctl (`envctl/database/pooler.py`), 100 previews' databases and roles provisioned by envctl
+(clones of a migrated seed, `--db-template`), and a load generator that opens every preview's
+whole client budget (16 each: 1,600 connections) and sends the app's own queries (the token
+lookup of every authenticated request, the job read of `GET /api/jobs/<id>`), each in its own
 transaction as the app runs them. The baseline is the same per-preview load sent straight to
 PostgreSQL for the 3 previews that fit there (3 x 16 = 48 of 50, 2 reserved for superusers).
 
@@ -48,11 +48,13 @@ from bench.sections import write_section
 from devstack.pgbouncer import PgBouncer
 from devstack.postgres import PostgresServer
 from devstack.processes import ROOT
-from envctl.config import load_config
-from envctl.database import AdminTarget, connection_budget, provision
-from envctl.model import EnvironmentKind, build_environment
-from envctl.pooler import admit_pooler
-from envctl.render import build_objects
+from envctl.database.budget import connection_budget
+from envctl.database.pooler import admit_pooler
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
+from envctl.manifests.render import build_objects
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 
 ARTIFACTS = ROOT / "artifacts" / "bench"
 MAX_CONNECTIONS = 50
@@ -314,7 +316,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{results['postgres_version']} with `max_connections = {MAX_CONNECTIONS}` "
         f"(`superuser_reserved_connections = {SUPERUSER_RESERVED}`), "
         f"{results['pgbouncer_version']} "
-        "from Debian configured by `envctl/pooler.py` (transaction pooling, fallback `*` entry, "
+        "from Debian configured by `envctl/database/pooler.py` (transaction pooling, "
+        "fallback `*` entry, "
         f"`auth_query`), {results['previews']} previews provisioned by envctl "
         f"({results['provision_seconds']:.1f} s, clones of a migrated seed). Each client sends "
         "the token lookup and the job read, each in its own transaction, once every "

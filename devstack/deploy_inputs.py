@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from envctl.config import REPO_CONFIG_PATH
+from envctl.model.config import REPO_CONFIG_PATH
 
 IMAGE = "ghcr.io/example/preview-stack:3f2a9c1"
 NEXT_IMAGE = "ghcr.io/example/preview-stack:9e8d7c6"

@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from devstack.kubectl_faults import Call, KubectlFaults
-from envctl.kubectl import items_of, resource
+from envctl.cluster.kubectl import items_of
+from envctl.manifests.kinds import KINDS, resource
 
 TEST_KUBECONFIG_ENV = "ENVCTL_TEST_KUBECONFIG"
 REPO = Path(__file__).resolve().parents[1]
-CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding"}
+CLUSTER_SCOPED = {item.name for item in KINDS if not item.namespaced} | {
+    "ClusterRole",
+    "ClusterRoleBinding",
+}
 EXTRA_RESOURCES = {
     "Role": "roles.rbac.authorization.k8s.io",
     "RoleBinding": "rolebindings.rbac.authorization.k8s.io",

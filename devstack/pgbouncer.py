@@ -19,8 +19,8 @@ import psycopg
 from devstack.ports import free_port
 from devstack.postgres import PostgresServer
 from devstack.waiting import GaveUp, wait_until
-from envctl.config import Pooler
-from envctl.pooler import auth_file_line, install_lookup, pgbouncer_ini
+from envctl.database.pooler import auth_file_line, install_lookup, pgbouncer_ini
+from envctl.model.config_services import Pooler
 
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
 

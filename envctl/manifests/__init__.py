@@ -1,1 +1,1 @@
-"""Kubernetes objects of an environment, built as plain typed data (see `envctl.render`)."""
+"""Kubernetes objects of an environment, built as plain typed data (`envctl.manifests.render`)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from app.temporal_address import TEMPORAL_FRONTEND_PORT
 from envctl.manifests.base import Manifest, empty_dir, env_field, env_value, mount
-from envctl.model import Component, Environment
+from envctl.model.environment import Component, Environment
 
 WEB_PORT = 8080
 WORKER_HEALTH_PORT = 8081

@@ -6,10 +6,14 @@ plus the extra pod of a rolling update), so it can never drift from the sizes in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from envctl.manifests.base import Manifest, metadata
-from envctl.model import DEPLOYED_AT_FORMAT, DEPLOYED_AT_LABEL, LABEL_PREFIX, Environment
+from envctl.manifests.workloads import ZERO, mebibytes, workloads
+from envctl.model.environment import (
+    DEPLOYED_AT_FORMAT,
+    DEPLOYED_AT_LABEL,
+    LABEL_PREFIX,
+    Environment,
+)
 
 # Enforce the profile as of the oldest supported minor; warn and audit against the newest,
 # so a stricter future rule shows up as a warning before it can block a rollout.
@@ -44,77 +48,26 @@ def namespace(env: Environment) -> Manifest:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
-def cpu_millicores(quantity: str) -> int:
-    return int(quantity.removesuffix("m")) if quantity.endswith("m") else int(quantity) * 1000
-
-
-def memory_mebibytes(quantity: str) -> int:
-    if quantity.endswith("Gi"):
-        return int(quantity.removesuffix("Gi")) * 1024
-    return int(quantity.removesuffix("Mi"))
-
-
-def _pod_totals(pod_spec: Manifest, bound: str) -> tuple[int, int]:
-    """What the scheduler counts for one pod: the larger of any init container and the sum."""
-
-    def totals(containers: Iterable[Manifest]) -> list[tuple[int, int]]:
-        return [
-            (
-                cpu_millicores(c["resources"][bound]["cpu"]),
-                memory_mebibytes(c["resources"][bound]["memory"]),
-            )
-            for c in containers
-        ]
-
-    regular = totals(pod_spec["containers"])
-    init = totals(pod_spec.get("initContainers", []))
-    cpu = max([sum(c for c, _ in regular), *(c for c, _ in init)])
-    memory = max([sum(m for _, m in regular), *(m for _, m in init)])
-    return cpu, memory
-
-
-def _max_pods(workload: Manifest, objects: list[Manifest]) -> int:
-    if workload["kind"] == "Job":
-        return int(workload["spec"].get("parallelism", 1))
-    spec = workload["spec"]
-    replicas = spec.get("replicas")
-    if replicas is None:
-        replicas = next(
-            hpa["spec"]["maxReplicas"]
-            for hpa in objects
-            if hpa["kind"] == "HorizontalPodAutoscaler"
-            and hpa["spec"]["scaleTargetRef"]["name"] == workload["metadata"]["name"]
-        )
-    surge = spec["strategy"].get("rollingUpdate", {}).get("maxSurge", 0)
-    return int(replicas) + int(surge)
-
-
 def quota_totals(objects: list[Manifest]) -> dict[str, int]:
     """Sum of requests and limits of every pod the workloads can run at once."""
-    totals = {"pods": 0, "cpu_request_m": 0, "memory_request_mi": 0}
-    totals |= {"cpu_limit_m": 0, "memory_limit_mi": 0}
-    for workload in objects:
-        if workload["kind"] not in ("Deployment", "Job"):
-            continue
-        pods = _max_pods(workload, objects)
-        pod_spec = workload["spec"]["template"]["spec"]
-        cpu_request, memory_request = _pod_totals(pod_spec, "requests")
-        cpu_limit, memory_limit = _pod_totals(pod_spec, "limits")
-        totals["pods"] += pods
-        totals["cpu_request_m"] += pods * cpu_request
-        totals["memory_request_mi"] += pods * memory_request
-        totals["cpu_limit_m"] += pods * cpu_limit
-        totals["memory_limit_mi"] += pods * memory_limit
-    return totals
+    running = list(workloads(objects))
+    requests = sum((w.pod_size("requests") * w.max_pods for w in running), ZERO)
+    limits = sum((w.pod_size("limits") * w.max_pods for w in running), ZERO)
+    return {
+        "pods": sum(w.max_pods for w in running),
+        "cpu_request_m": requests.cpu_m,
+        "memory_request_mi": requests.memory_mi,
+        "cpu_limit_m": limits.cpu_m,
+        "memory_limit_mi": limits.memory_mi,
+    }
 
 
-def resource_quota(env: Environment, workloads: list[Manifest]) -> Manifest:
-    totals = quota_totals(workloads)
-    services = sum(1 for item in workloads if item["kind"] == "Service")
-    claims = [item for item in workloads if item["kind"] == "PersistentVolumeClaim"]
+def resource_quota(env: Environment, objects: list[Manifest]) -> Manifest:
+    totals = quota_totals(objects)
+    services = sum(1 for item in objects if item["kind"] == "Service")
+    claims = [item for item in objects if item["kind"] == "PersistentVolumeClaim"]
     storage_mi = sum(
-        int(claim["spec"]["resources"]["requests"]["storage"].removesuffix("Mi"))
-        for claim in claims
+        mebibytes(claim["spec"]["resources"]["requests"]["storage"]) for claim in claims
     )
     return {
         "apiVersion": "v1",
@@ -137,17 +90,11 @@ def resource_quota(env: Environment, workloads: list[Manifest]) -> Manifest:
     }
 
 
-def limit_range(env: Environment, workloads: list[Manifest]) -> Manifest:
+def limit_range(env: Environment, objects: list[Manifest]) -> Manifest:
     """Defaults for a container without sizes (`kubectl debug`), and a ceiling per container."""
-    containers = [
-        c
-        for item in workloads
-        if item["kind"] in ("Deployment", "Job")
-        for c in item["spec"]["template"]["spec"]["containers"]
-        + item["spec"]["template"]["spec"].get("initContainers", [])
-    ]
-    max_cpu = max(cpu_millicores(c["resources"]["limits"]["cpu"]) for c in containers)
-    max_memory = max(memory_mebibytes(c["resources"]["limits"]["memory"]) for c in containers)
+    limits = [c.size("limits") for w in workloads(objects) for c in w.containers]
+    max_cpu = max(limit.cpu_m for limit in limits)
+    max_memory = max(limit.memory_mi for limit in limits)
     return {
         "apiVersion": "v1",
         "kind": "LimitRange",

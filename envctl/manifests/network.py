@@ -10,7 +10,7 @@ from app.temporal_address import TEMPORAL_FRONTEND_PORT
 from envctl.manifests.app import WEB_PORT
 from envctl.manifests.base import Manifest, metadata
 from envctl.manifests.temporal_ui import UI_PORT
-from envctl.model import Component, Environment
+from envctl.model.environment import Component, Environment
 
 DNS_PORT = 53
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"

@@ -3,7 +3,7 @@
 - `app-secrets`: the app's settings from Doppler (a DopplerSecret, whose operator writes the
   Secret), or in plain mode a Secret object without values that deploy fills.
 - `app-database`: DATABASE_URL for this environment's own database role; deploy creates the
-  role and writes the value (envctl/secret_values.py). Listed last in `envFrom`, so it wins.
+  role and writes the value (envctl/cluster/secret_values.py). Listed last in `envFrom`, so it wins.
 - `temporal-db`: only TEMPORAL_DB_PASSWORD, for the production Temporal server and schema job,
   from `temporal_doppler_config`: `app-secrets` copies its whole config, so the password lives
   in another one, and the third-party images never see the app's secrets.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from envctl.manifests.base import Manifest, metadata
 from envctl.manifests.temporal_ui import UI_AUTH_SECRET, UI_CLIENT_SECRET_KEY
-from envctl.model import Environment
+from envctl.model.environment import Environment
 
 # Names of Secrets and keys, not values.
 APP_SECRET = "app-secrets"  # noqa: S105

@@ -2,27 +2,25 @@
 
 Write actions (terminate, reset, signal, ...) are on only where the config asks for them and
 the host is behind authentication: the UI's own OIDC login, or ingress external auth
-(envctl/config_auth.py). Its OIDC client secret is the only secret it reads, one key of its
+(envctl/model/config_auth.py). Its OIDC client secret is the only secret it reads, one key of its
 own Secret, never the app's.
 """
 
 from __future__ import annotations
 
-from envctl.config import ContainerResources
-from envctl.config_auth import ingress_auth_annotations
 from envctl.manifests.base import (
     Manifest,
     container,
     env_secret_key,
     env_value,
     http_probe,
-    ingress,
     mount,
     port,
-    service,
-    service_port,
 )
-from envctl.model import Component, Environment
+from envctl.manifests.objects import ingress, service, service_port
+from envctl.model.config_auth import ingress_auth_annotations
+from envctl.model.config_sizes import ContainerResources
+from envctl.model.environment import Component, Environment
 
 UI_PORT = 8080
 UI_AUTH_SECRET = "temporal-ui-auth"  # noqa: S105  (a Secret's name)

@@ -6,7 +6,6 @@ cannot take traffic, before `python -m app.migrate` has succeeded (docs/environm
 
 from __future__ import annotations
 
-from envctl.config_auth import ingress_auth_annotations
 from envctl.manifests.app import (
     WEB_PORT,
     WEB_SERVICE,
@@ -21,19 +20,22 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
-    horizontal_autoscaler,
     http_probe,
-    ingress,
     metadata,
     pod_template,
     port,
+)
+from envctl.manifests.objects import (
+    deployment,
+    horizontal_autoscaler,
+    ingress,
     service,
     service_account,
     service_port,
 )
 from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
-from envctl.model import Component, Environment, EnvironmentKind
+from envctl.model.config_auth import ingress_auth_annotations
+from envctl.model.environment import Component, Environment, EnvironmentKind
 
 
 def web_deployment(env: Environment) -> Manifest:

@@ -2,14 +2,13 @@
 
 In previews it is one container of the Temporal pod; in production its own Deployment with
 an HPA, one per build (`python-worker-<build>`): the Worker Deployment Versioning rollout
-(envctl/worker_versions.py) keeps an old build's pods until its pinned workflows are done.
+(envctl/cluster/worker_versions.py) keeps an old build's pods until its pinned workflows are done.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from envctl.config import ContainerResources
 from envctl.manifests.app import (
     WORKER_HEALTH_PORT,
     WORKER_METRICS_PORT,
@@ -23,15 +22,14 @@ from envctl.manifests.base import (
     Manifest,
     checkov_skips,
     container,
-    deployment,
-    horizontal_autoscaler,
     http_probe,
     pod_template,
     port,
-    service_account,
 )
+from envctl.manifests.objects import deployment, horizontal_autoscaler, service_account
 from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
-from envctl.model import Component, Environment
+from envctl.model.config_sizes import ContainerResources
+from envctl.model.environment import Component, Environment
 
 WORKER = Component.WORKER.value
 BUILD_LABEL = "envctl/worker-build"  # which build a versioned worker object runs

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings, SettingsError, load_settings
-from app.temporal_address import AddressRule, EnvKind
+from app.temporal_address import AddressRule, AppEnv
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgresql://app:s3cret-value@db:5432/app"
@@ -118,7 +118,7 @@ def test_cluster_kinds_require_postgresql(monkeypatch: pytest.MonkeyPatch) -> No
 def test_unknown_environment_kind_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError, match="APP_ENV"):
         load(monkeypatch, APP_ENV="staging")
-    assert {kind.value for kind in EnvKind} == {"development", "test", "preview", "production"}
+    assert {kind.value for kind in AppEnv} == {"development", "test", "preview", "production"}
 
 
 @pytest.mark.parametrize(

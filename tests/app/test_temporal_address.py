@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from app.temporal_address import (
     AddressRule,
-    EnvKind,
+    AppEnv,
     in_cluster_address,
     preview_namespace,
     resolve_temporal_address,
@@ -22,18 +22,18 @@ def svc(namespace: str) -> str:
 @pytest.mark.parametrize(
     ("setting", "kind", "pr", "namespace", "expected", "rule"),
     [
-        ("t:1", EnvKind.PREVIEW, 5, None, "t:1", AddressRule.SETTING),
-        (None, EnvKind.PREVIEW, 5, None, svc("pr-5"), AddressRule.PREVIEW),
-        (None, EnvKind.PREVIEW, 5, "review-5", svc("review-5"), AddressRule.PREVIEW),
-        (None, EnvKind.PREVIEW, None, None, svc("preview"), AddressRule.ENVIRONMENT),
-        (None, EnvKind.PRODUCTION, None, None, svc("production"), AddressRule.ENVIRONMENT),
-        ("", EnvKind.DEVELOPMENT, None, None, "localhost:7233", AddressRule.LOCAL),
-        (None, EnvKind.TEST, None, None, "localhost:7233", AddressRule.LOCAL),
+        ("t:1", AppEnv.PREVIEW, 5, None, "t:1", AddressRule.SETTING),
+        (None, AppEnv.PREVIEW, 5, None, svc("pr-5"), AddressRule.PREVIEW),
+        (None, AppEnv.PREVIEW, 5, "review-5", svc("review-5"), AddressRule.PREVIEW),
+        (None, AppEnv.PREVIEW, None, None, svc("preview"), AddressRule.ENVIRONMENT),
+        (None, AppEnv.PRODUCTION, None, None, svc("production"), AddressRule.ENVIRONMENT),
+        ("", AppEnv.DEVELOPMENT, None, None, "localhost:7233", AddressRule.LOCAL),
+        (None, AppEnv.TEST, None, None, "localhost:7233", AddressRule.LOCAL),
     ],
 )  # fmt: skip
 def test_rules_apply_in_order(
     setting: str | None,
-    kind: EnvKind,
+    kind: AppEnv,
     pr: int | None,
     namespace: str | None,
     expected: str,
@@ -68,7 +68,7 @@ def test_namespace_must_be_a_dns_label(namespace: str) -> None:
 def test_the_fallback_comes_after_the_setting_and_before_the_namespace_rules() -> None:
     def rule(setting: str | None, fallback: str | None) -> tuple[str, AddressRule]:
         resolved = resolve_temporal_address(
-            setting=setting, kind=EnvKind.PREVIEW, pr_number=5, fallback=fallback
+            setting=setting, kind=AppEnv.PREVIEW, pr_number=5, fallback=fallback
         )
         return resolved.address, resolved.rule
 

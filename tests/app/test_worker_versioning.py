@@ -31,8 +31,8 @@ from devstack.processes import WorkerProcess
 from devstack.stack import process_env
 from devstack.temporal_dev import TemporalDevServer
 from devstack.waiting import wait_until
-from envctl import worker_versions
-from envctl.worker_rollout import RolloutSummary, roll_out_version
+from envctl.cluster import worker_versions
+from envctl.commands.worker_rollout import RolloutSummary, roll_out_version
 
 DEPLOYMENT = "app-worker"
 V1, V2 = "1" * 40, "2" * 40
@@ -87,7 +87,7 @@ def start_worker(env: dict[str, str], build_id: str, log_dir: Path) -> WorkerPro
 def roll_out(
     server: TemporalDevServer, build_id: str, queue: str, retire: Callable[[str], None]
 ) -> RolloutSummary:
-    """The deploy's own step (envctl/worker_rollout.py), as `envctl deploy production` runs it."""
+    """The deploy's own step (envctl/commands/worker_rollout.py), as `envctl deploy production` runs it."""
 
     async def steps() -> RolloutSummary:
         return await roll_out_version(

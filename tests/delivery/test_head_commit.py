@@ -7,11 +7,11 @@ from typing import Any
 
 import yaml
 
-from envctl.config import load_config
-from envctl.deploy import comment_body
-from envctl.inputs import InputError
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.commands.announce import comment_body
+from envctl.manifests.render import build_objects
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
+from envctl.model.inputs import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = "${{ github.event.pull_request.head.sha }}"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from envctl.config import Config, load_config, parse_config, read_config_data
 from envctl.manifests.base import Manifest
-from envctl.model import Environment, EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import Config, load_config, parse_config, read_config_data
+from envctl.model.environment import Environment, EnvironmentKind, build_environment
 
 IMAGE = "ghcr.io/example/preview-stack:3f2a9c1"
 KINDS = [

@@ -14,8 +14,8 @@ import pytest
 from app.settings import Settings
 from app.temporal_address import AddressRule
 from envctl.manifests.base import Manifest
-from envctl.policy import containers, pod_specs
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.manifests.workloads import containers, pod_specs
 from tests.envctl.conftest import IMAGE, KINDS, environment, external_temporal_config
 
 DOPPLER_ADDRESS = "temporal.doppler-says.example:7233"
@@ -65,7 +65,7 @@ def resolve(container: Manifest, namespace: str, secret: dict[str, str]) -> tupl
 
 def variants() -> Iterator[tuple[str, list[Manifest], str, str]]:
     """(name, objects, namespace, address expected without a secret value)."""
-    from envctl.config import load_config
+    from envctl.model.config import load_config
 
     config = load_config()
     for kind, pr in KINDS:

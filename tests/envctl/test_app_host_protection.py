@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import json
 
-from envctl.config import parse_config
-from envctl.model import EnvironmentKind
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import parse_config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import config_data, environment, find
 
 INGRESS = {

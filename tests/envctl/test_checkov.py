@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from envctl.checkov import CHECKOV_VERSION, CheckovError, checkov_command, parse_report, run_checkov
+from envctl.checks.checkov import (
+    CHECKOV_VERSION,
+    CheckovError,
+    checkov_command,
+    parse_report,
+    run_checkov,
+)
 from envctl.manifests.base import CHECKOV_SKIP_PREFIX, Manifest
-from envctl.render import write_files
+from envctl.manifests.render import write_files
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import json
 
-from envctl.config import Config
+from envctl.checks.policy import secret_value_problems
+from envctl.cluster.secret_values import with_secret_values
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.policy import pod_specs, secret_value_problems
-from envctl.render import build_objects
-from envctl.secret_values import with_secret_values
+from envctl.manifests.render import build_objects
+from envctl.manifests.workloads import pod_specs
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import config_with, environment
 
 TOKEN = "ghp_FAKE0123456789"

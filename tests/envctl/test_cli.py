@@ -11,12 +11,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from envctl import cli, validate
-from envctl.checkov import CheckovError, CheckovReport
-from envctl.config import load_config
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects, to_yaml
-from envctl.validate import CheckResult
+from envctl import cli
+from envctl.checks import validate
+from envctl.checks.checkov import CheckovError, CheckovReport
+from envctl.checks.validate import CheckResult
+from envctl.cli import manifests as cli_manifests
+from envctl.manifests.render import build_objects, to_yaml
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 
 runner = CliRunner()
 
@@ -178,7 +180,7 @@ def test_validate_exits_non_zero_when_a_check_fails(monkeypatch: pytest.MonkeyPa
         yield CheckResult("render", "1 object")
         yield CheckResult("policy: real probes", "", ["Deployment/web web: no readinessProbe"])
 
-    monkeypatch.setattr(cli, "run_checks", failing)
+    monkeypatch.setattr(cli_manifests, "run_checks", failing)
     code, out, _ = invoke("validate", "preview", "--pr", "3")
     assert code == 1
     assert "FAIL  policy: real probes" in out

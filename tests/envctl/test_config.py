@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from envctl.config import ConfigError, load_config, parse_config
+from envctl.model.config import ConfigError, load_config, parse_config
 from tests.envctl.conftest import config_data, config_with
 
 

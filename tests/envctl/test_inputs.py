@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envctl.inputs import (
+from envctl.model.inputs import (
     InputError,
     parse_pr_number,
     require_cidr,

@@ -11,11 +11,11 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envctl.config import Config, load_config
-from envctl.isolation import isolation_problems
+from envctl.checks.isolation import isolation_problems
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import Config, load_config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import environment, find
 
 

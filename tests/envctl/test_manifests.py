@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from envctl.config import Config
 from envctl.manifests.base import Manifest
-from envctl.manifests.namespace import cpu_millicores, memory_mebibytes, quota_totals
-from envctl.model import EnvironmentKind
-from envctl.render import build_objects
+from envctl.manifests.namespace import quota_totals
+from envctl.manifests.render import build_objects
+from envctl.manifests.workloads import mebibytes, millicores
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import IMAGE, environment, find, kinds
 
 PREVIEW_BUDGET_CPU_M = 200
@@ -252,13 +253,11 @@ def _steady_state_requests(objects: list[Manifest]) -> tuple[int, int]:
     cpu = memory = 0
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
-        pod_cpu = sum(cpu_millicores(c["resources"]["requests"]["cpu"]) for c in pod["containers"])
-        pod_memory = sum(
-            memory_mebibytes(c["resources"]["requests"]["memory"]) for c in pod["containers"]
-        )
+        pod_cpu = sum(millicores(c["resources"]["requests"]["cpu"]) for c in pod["containers"])
+        pod_memory = sum(mebibytes(c["resources"]["requests"]["memory"]) for c in pod["containers"])
         for init in pod.get("initContainers", []):
-            pod_cpu = max(pod_cpu, cpu_millicores(init["resources"]["requests"]["cpu"]))
-            pod_memory = max(pod_memory, memory_mebibytes(init["resources"]["requests"]["memory"]))
+            pod_cpu = max(pod_cpu, millicores(init["resources"]["requests"]["cpu"]))
+            pod_memory = max(pod_memory, mebibytes(init["resources"]["requests"]["memory"]))
         replicas = deployment["spec"]["replicas"]
         cpu, memory = cpu + replicas * pod_cpu, memory + replicas * pod_memory
     return cpu, memory
@@ -281,8 +280,8 @@ def test_the_quota_fits_every_pod_including_a_rolling_update(
         steady_cpu, steady_memory = _steady_state_requests(
             [o for o in objects if o["kind"] == "Deployment" and "replicas" in o["spec"]]
         )
-        assert cpu_millicores(hard["requests.cpu"]) >= steady_cpu
-        assert memory_mebibytes(hard["requests.memory"]) >= steady_memory
+        assert millicores(hard["requests.cpu"]) >= steady_cpu
+        assert mebibytes(hard["requests.memory"]) >= steady_memory
         assert hard["services.nodeports"] == "0" and hard["services.loadbalancers"] == "0"
     totals = quota_totals(rendered["preview"])
     assert totals["pods"] == 3  # web (+1 during a rollout) and the Temporal pod (Recreate)

@@ -6,10 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.temporal_address import AddressRule, EnvKind, is_dns_label, resolve_temporal_address
-from envctl.config import Config
-from envctl.inputs import InputError
-from envctl.model import EnvironmentKind, build_environment, parse_deployed_at, parse_kind
+from app.temporal_address import AddressRule, AppEnv, is_dns_label, resolve_temporal_address
+from envctl.model.config import Config
+from envctl.model.environment import (
+    EnvironmentKind,
+    build_environment,
+    parse_deployed_at,
+    parse_kind,
+)
+from envctl.model.inputs import InputError
 from tests.envctl.conftest import config_with, external_temporal_config
 
 labels = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
@@ -23,7 +28,7 @@ def test_a_preview_is_named_after_its_pull_request(config: Config) -> None:
     assert env.app_host == "pr-123.preview.preview-stack.example.com"
     assert env.temporal_ui_host == "pr-123-temporal.preview.preview-stack.example.com"
     assert (env.database, env.database_role) == ("app_pr_123", "app_pr_123")
-    assert env.app_env is EnvKind.PREVIEW
+    assert env.app_env is AppEnv.PREVIEW
     assert env.temporal_address.address == "temporal-server.pr-123.svc.cluster.local:7233"
     assert env.temporal_address.rule is AddressRule.PREVIEW
 
@@ -93,7 +98,7 @@ def test_every_name_is_valid_for_any_pr_domain_and_prefix(
     assert len(env.database) <= 63
     # the CLI's answer is the backend's answer
     assert env.temporal_address == resolve_temporal_address(
-        setting=None, kind=EnvKind.PREVIEW, pr_number=pr, namespace=env.namespace
+        setting=None, kind=AppEnv.PREVIEW, pr_number=pr, namespace=env.namespace
     )
     assert env.labels["envctl/pr"] == str(pr)
     assert env.labels["app.kubernetes.io/instance"] == env.namespace

@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from envctl.manifests.base import Manifest
-from envctl.policy import (
+from envctl.checks.policy import (
     exposure_problems,
     image_problems,
     policy_checks,
@@ -19,6 +18,7 @@ from envctl.policy import (
     secret_value_problems,
     ui_write_problems,
 )
+from envctl.manifests.base import Manifest
 from tests.envctl.conftest import IMAGE, find
 
 

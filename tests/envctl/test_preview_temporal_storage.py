@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from envctl.config import Config
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import config_with, environment, find
 
 

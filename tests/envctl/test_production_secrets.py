@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envctl.manifests.base import Manifest
-from envctl.policy import containers, pod_specs
+from envctl.manifests.workloads import containers, pod_specs
 from tests.envctl.conftest import IMAGE, find
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from envctl.config import Config
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.render import KIND_ORDER, build_objects, to_yaml, write_files
+from envctl.manifests.kinds import kind, order
+from envctl.manifests.render import build_objects, to_yaml, write_files
+from envctl.model.config import Config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import KINDS, environment
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,8 +60,9 @@ def test_the_yaml_reads_back_as_the_data_without_anchors(
 
 def test_objects_come_in_apply_order(rendered: dict[str, list[Manifest]]) -> None:
     for objects in rendered.values():
-        order = [(KIND_ORDER.index(o["kind"]), o["metadata"]["name"]) for o in objects]
-        assert order == sorted(order)
+        positions = [(order(o["kind"]), o["metadata"]["name"]) for o in objects]
+        assert positions == sorted(positions)
+        assert all(kind(o["kind"]).phase != "read" for o in objects)
         assert objects[0]["kind"] == "Namespace"
         if any(o["kind"] == "Job" for o in objects):
             first_job = next(i for i, o in enumerate(objects) if o["kind"] == "Job")

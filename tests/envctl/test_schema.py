@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
+from envctl.checks.schema import SUPPORTED_KUBERNETES_VERSIONS, schema_problems
 from envctl.manifests.base import Manifest
-from envctl.schema import SUPPORTED_KUBERNETES_VERSIONS, schema_problems
 from tests.envctl.conftest import find
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from envctl.config import Config, ConfigError, parse_config
+from envctl.checks.policy import secret_value_problems
 from envctl.manifests.base import Manifest
-from envctl.model import EnvironmentKind
-from envctl.policy import secret_value_problems
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.config import Config, ConfigError, parse_config
+from envctl.model.environment import EnvironmentKind
 from tests.envctl.conftest import KINDS, config_data, environment
 
 SETTINGS_KEY = {

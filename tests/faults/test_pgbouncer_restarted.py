@@ -23,9 +23,10 @@ from devstack.postgres import PostgresServer
 from devstack.stack import Stack, process_env
 from devstack.temporal_dev import TemporalDevServer
 from devstack.waiting import wait_until
-from envctl.config import Pooler
-from envctl.database import AdminTarget, provision
-from envctl.pooler import admit_pooler
+from envctl.database.pooler import admit_pooler
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
+from envctl.model.config_services import Pooler
 from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record

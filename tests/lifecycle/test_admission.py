@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from devstack.deploy_inputs import IMAGE
-from envctl.kubectl import items_of
+from envctl.cluster.kubectl import items_of
 from tests.lifecycle.conftest import Lifecycle
 
 RENDERED = (

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from devstack.deploy_inputs import IMAGE
-from envctl.capacity import Amount, capacity_report, environment_pods, pod_request, quantity
-from envctl.config import load_config
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.checks.capacity import capacity_report, environment_pods
+from envctl.manifests.render import build_objects
+from envctl.manifests.workloads import Amount, pod_size, quantity
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ def test_a_pod_counts_its_containers_or_its_largest_init_container() -> None:
         "containers": [c("100m", "100Mi"), c("50m", "50Mi")],
         "initContainers": [c("500m", "10Mi")],
     }
-    assert pod_request(spec) == Amount(500, 150)
+    assert pod_size(spec) == Amount(500, 150)
 
 
 def test_a_preview_needs_200m_and_512mi() -> None:

@@ -13,19 +13,14 @@ from app.migrate import upgrade
 from devstack.deploy_inputs import IMAGE
 from devstack.ports import free_port
 from devstack.postgres import PostgresServer
-from envctl.config import load_config
-from envctl.database import (
-    AdminTarget,
-    DatabaseError,
-    Provisioned,
-    connection_budget,
-    drop,
-    provision,
-    room_problem,
-)
-from envctl.inputs import InputError
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.database.budget import connection_budget
+from envctl.database.drop import drop
+from envctl.database.provision import Provisioned, provision, room_problem
+from envctl.database.target import AdminTarget, DatabaseError
+from envctl.manifests.render import build_objects
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
+from envctl.model.inputs import InputError
 from tests.lifecycle.conftest import Lifecycle
 
 

@@ -14,14 +14,15 @@ import pytest
 from devstack.deploy_inputs import COMMIT, DOPPLER_TOKEN, IMAGE, NEXT_IMAGE
 from devstack.kubectl_faults import Call
 from devstack.waiting import wait_until
-from envctl.config import load_config
-from envctl.deploy import DeployOptions, deploy, deployed_at
-from envctl.kubectl import Kubectl
+from envctl.cluster.kubectl import Kubectl
+from envctl.cluster.progress import PlainProgress
+from envctl.commands.deploy import DeployOptions, deploy
+from envctl.commands.preflight import deployed_at
+from envctl.commands.smoke import SmokeFailed, SmokeResult
+from envctl.commands.tools import CommandFailed, Tools
 from envctl.manifests.worker import build_name
-from envctl.model import EnvironmentKind, build_environment
-from envctl.progress import PlainProgress
-from envctl.smoke import SmokeFailed, SmokeResult
-from envctl.tools import CommandFailed, Tools
+from envctl.model.config import load_config
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.lifecycle.conftest import PRODUCTION_DEPLOY, Lifecycle
 
 

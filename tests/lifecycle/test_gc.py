@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from envctl.config import load_config
-from envctl.gc import judge
+from envctl.commands.gc import judge
+from envctl.model.config import load_config
 from tests.lifecycle.conftest import Lifecycle
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -140,6 +140,6 @@ def test_a_ttl_must_be_a_number_and_a_unit(lifecycle: Lifecycle, ttl: str) -> No
 
 @pytest.mark.parametrize(("ttl", "seconds"), [("3d", 259200), ("12h", 43200), ("90m", 5400)])
 def test_ttls_in_days_hours_and_minutes(ttl: str, seconds: int) -> None:
-    from envctl.inputs import parse_duration
+    from envctl.model.inputs import parse_duration
 
     assert parse_duration(ttl, "--ttl") == seconds

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devstack.deploy_inputs import COMMIT, IMAGE, NEXT_IMAGE
-from envctl.github import GitHub, sticky_marker
+from envctl.commands.github import GitHub, sticky_marker
 from tests.lifecycle.conftest import Lifecycle
 from tests.support.github_api import GitHubApi
 

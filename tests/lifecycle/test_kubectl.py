@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devstack.ports import free_port
-from envctl.kubectl import Kubectl, KubectlError
+from envctl.cluster.kubectl import Kubectl, KubectlError
 
 
 def test_a_failure_shows_kubectls_own_last_words_not_client_go_logging(

@@ -25,9 +25,11 @@ from devstack.kube_cluster import Cluster
 from devstack.pgbouncer import PgBouncer
 from devstack.postgres import PostgresServer
 from envctl import cli
-from envctl.config import Pooler, load_config
-from envctl.database import AdminTarget, Provisioned, provision
-from envctl.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
+from envctl.database.pooler import AUTH_ROLE, admit_pooler, pooler_room_problem
+from envctl.database.provision import Provisioned, provision
+from envctl.database.target import AdminTarget
+from envctl.model.config import load_config
+from envctl.model.config_services import Pooler
 from tests.lifecycle.conftest import Lifecycle
 
 

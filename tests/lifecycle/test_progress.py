@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from envctl.progress import LiveProgress, PlainProgress, progress_for
+from envctl.cluster.progress import LiveProgress, PlainProgress, progress_for
 
 
 class Terminal(io.StringIO):

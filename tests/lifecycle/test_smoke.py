@@ -14,7 +14,7 @@ from devstack.processes import WebProcess
 from devstack.stack import Stack, process_env
 from devstack.temporal_dev import TemporalDevServer
 from envctl import cli
-from envctl.smoke import SmokeFailed, smoke_test
+from envctl.commands.smoke import SmokeFailed, smoke_test
 
 COMMIT = "5e1f00d"
 

@@ -18,8 +18,8 @@ from app.jobs.tracker import workflow_id
 from devstack.api import TERMINAL, ApiClient
 from devstack.stack import Stack, process_env
 from devstack.waiting import wait_until
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.manifests.render import build_objects
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.envctl.conftest import config_with
 from tests.support.prod_temporal import ProductionTemporalServer
 from tests.support.rendered_pods import PodInputs, find_object, only_container, resolved_env

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from devstack.pgbouncer import PgBouncer
 from devstack.postgres import PostgresServer
-from envctl.config import Pooler
-from envctl.database import AdminTarget, provision
-from envctl.pooler import admit_pooler
+from envctl.database.pooler import admit_pooler
+from envctl.database.provision import provision
+from envctl.database.target import AdminTarget
+from envctl.model.config_services import Pooler
 
 
 def main(command: list[str]) -> int:

@@ -22,11 +22,11 @@ from temporalio.client import Client
 from devstack.ports import free_port, free_port_below
 from devstack.postgres import PostgresServer
 from devstack.waiting import GaveUp, wait_until
-from envctl.config import REPO_CONFIG_PATH, Config, parse_config
 from envctl.manifests.base import WORKFLOW_SERVICE
+from envctl.manifests.render import build_objects
 from envctl.manifests.secrets import TEMPORAL_DB_PASSWORD_KEY, TEMPORAL_DB_SECRET
-from envctl.model import EnvironmentKind, build_environment
-from envctl.render import build_objects
+from envctl.model.config import REPO_CONFIG_PATH, Config, parse_config
+from envctl.model.environment import EnvironmentKind, build_environment
 from tests.support.rendered_pods import (
     Manifest,
     PodInputs,

@@ -1,0 +1,1 @@
+"""Offline checks of rendered manifests: schemas, policies, isolation, capacity, checkov."""

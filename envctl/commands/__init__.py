@@ -1,0 +1,1 @@
+"""The lifecycle commands (deploy, destroy, gc, list, histories) and what they report."""

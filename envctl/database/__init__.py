@@ -1,0 +1,1 @@
+"""The database layer: per-environment roles and databases, the pooler, password verifiers."""
