@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from app.field_errors import field_errors
 from app.temporal_client import TemporalUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,9 @@ def error_response(
 
 def validation_details(error: ValidationError, prefix: str = "") -> dict[str, Any]:
     fields = []
-    for item in error.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in item["loc"])
-        field = f"{prefix}.{location}" if prefix and location else (prefix or location)
-        message = item["msg"].removeprefix("Value error, ")
-        fields.append({"field": field or "body", "message": message, "type": item["type"]})
+    for item in field_errors(error):
+        field = f"{prefix}.{item.field}" if prefix and item.field else (prefix or item.field)
+        fields.append({"field": field or "body", "message": item.message, "type": item.kind})
     return {"fields": fields}
 
 
