@@ -65,7 +65,15 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
     )
 
     with psycopg.connect(libpq_url(stack.env["DATABASE_URL"])) as lock:
-        lock.execute("SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE", (ids,))
+        # What the rows say once locked: on a slow machine a job may have finished (and its
+        # row said so) before the lock was taken; only the rows still unfinished are missed.
+        locked = dict(
+            lock.execute(
+                "SELECT id::text, status FROM jobs WHERE id = ANY(%s) FOR UPDATE", (ids,)
+            ).fetchall()
+        )
+        missing = [job_id for job_id in ids if locked[job_id] == "running"]
+        assert len(missing) >= JOBS // 2, f"too few jobs still running when locked: {locked}"
         wait_until(
             lambda: asyncio.run(closed_in_temporal(temporal_server.address, ids)),
             60,
@@ -88,7 +96,7 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
         lock.rollback()
 
     missed = ledger.current()
-    assert [missed[j]["status"] for j in ids] == ["running"] * JOBS, "a write got through"
+    assert {j: missed[j]["status"] for j in ids} == locked, "a write got through"
     stack.worker.start()
     stack.worker.wait_ready()
     restarted = now()
@@ -102,8 +110,8 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
             recovered,
             restarted,
             detail=(
-                f"{JOBS} rows still 'running' after Temporal closed their workflows; "
-                "the restarted worker's reconciler repaired them"
+                f"{len(missing)} of {JOBS} rows still 'running' after Temporal closed their "
+                "workflows; the restarted worker's reconciler repaired them"
             ),
         )
     )
