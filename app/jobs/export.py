@@ -1,8 +1,10 @@
 """`export`: writes the caller's tasks to a CSV, reporting progress as it goes.
 
 It heartbeats `Progress(done, total)` after every row, can be cancelled part-way,
-and removes its partial file when it is. The finished CSV is stored in the app
-database, so any web pod can serve the download.
+and removes its partial file when it is. A cancelled export ends cancelled even when its
+activity never confirms (the worker died or stalled and the heartbeat timed out): the
+caller asked for a stop, and "failed" would say the export broke. The finished CSV is
+stored in the app database, so any web pod can serve the download.
 
 With the app database down it fails (after its three quick attempts) with "the app
 database is unavailable": the caller sees why and starts it again later, rather than
@@ -11,6 +13,7 @@ a long export waiting an unknown time to save its result.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import logging
 from collections.abc import Callable, Sequence
@@ -21,7 +24,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown, Progress
 
@@ -124,14 +128,34 @@ def _iso(value: Any) -> str:
 class ExportWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: ExportInput) -> ExportResult:
-        return await workflow.execute_activity_method(
-            ExportActivities.export_tasks_csv,
-            args=[job, data],
-            start_to_close_timeout=timedelta(hours=1),
-            heartbeat_timeout=timedelta(seconds=10),
-            retry_policy=RetryPolicy(maximum_attempts=3),
-            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        )
+        try:
+            return await workflow.execute_activity_method(
+                ExportActivities.export_tasks_csv,
+                args=[job, data],
+                start_to_close_timeout=timedelta(hours=1),
+                heartbeat_timeout=timedelta(seconds=10),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+                cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            )
+        except ActivityError as error:
+            # Temporal does not retry a cancel-requested activity that times out; the SDK
+            # cancels the workflow when it raises a CancelledError after a cancel request.
+            if (
+                _cancel_requested()
+                and isinstance(error.cause, ActivityTimeoutError)
+                and workflow.patched(CANCEL_WINS_OVER_TIMEOUT)
+            ):
+                raise CancelledError("cancelled; the export timed out confirming it") from error
+            raise
+
+
+CANCEL_WINS_OVER_TIMEOUT = "export-cancel-wins-over-timeout"
+
+
+def _cancel_requested() -> bool:
+    """Whether Temporal asked this workflow to cancel: the SDK cancels its asyncio task."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import CancelledError
+from temporalio.worker import Worker
 
+from app.jobs.base import JobContext, Progress
+from app.jobs.export import ExportInput, ExportResult, ExportWorkflow
 from app.settings import Settings
+from app.temporal_client import DATA_CONVERTER
+from app.worker.versioning import workflow_runner
 from devstack.accounts import signup
+from devstack.temporal_dev import TemporalDevServer
 from devstack.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -68,7 +81,7 @@ def test_export_reports_progress_and_cleans_up_when_cancelled(
     assert client.post(f"/api/jobs/{job['id']}/cancel", headers=auth).status_code == 202
     done = client.get(f"/api/jobs/{job['id']}?wait=20", headers=auth).get_json()
 
-    assert done["status"] == "cancelled"
+    assert done["status"] == "cancelled", done
     assert done["artifact_url"] is None
     assert client.get(f"/api/jobs/{job['id']}/artifact", headers=auth).status_code == 404
     leftovers = list((settings.data_dir / "exports").glob(f"job-{job['id']}*"))
@@ -84,3 +97,49 @@ def test_empty_export_succeeds_with_a_header_only(
     assert done["result"]["rows"] == 0
     text = client.get(done["artifact_url"], headers=auth).get_data(as_text=True)
     assert text.strip() == "id,title,notes,due_at,completed_at,created_at"
+
+
+def test_a_cancel_the_activity_never_confirms_still_ends_cancelled(
+    temporal_server: TemporalDevServer, settings: Settings
+) -> None:
+    """The activity stalls (no heartbeat, never sees the cancel) until Temporal times it
+    out: a cancel-requested activity is not retried, and the workflow ends cancelled."""
+    started, release = threading.Event(), threading.Event()
+
+    @activity.defn(name="export_tasks_csv")
+    def stalled_export(job: JobContext, data: ExportInput) -> ExportResult:
+        activity.heartbeat(Progress(done=0, total=1))
+        started.set()
+        release.wait(60)  # a stalled worker: no heartbeat while the cancel arrives
+        return ExportResult(rows=0, filename="never.csv", bytes=0)
+
+    async def run() -> tuple[BaseException | None, WorkflowExecutionStatus | None]:
+        client = await Client.connect(temporal_server.address, data_converter=DATA_CONVERTER)
+        queue = f"stalled-export-{uuid.uuid4().hex[:8]}"
+        worker = Worker(
+            client,
+            task_queue=queue,
+            workflows=[ExportWorkflow],
+            activities=[stalled_export],
+            activity_executor=ThreadPoolExecutor(1),
+            workflow_runner=workflow_runner(settings),
+        )
+        async with worker:
+            handle = await client.start_workflow(
+                ExportWorkflow.run,
+                args=[JobContext(owner_id=1), ExportInput()],
+                id=f"job-{uuid.uuid4()}",
+                task_queue=queue,
+            )
+            try:
+                assert await asyncio.to_thread(started.wait, 30)
+                await handle.cancel()
+                with pytest.raises(WorkflowFailureError) as failure:
+                    await handle.result()
+            finally:
+                release.set()
+            return failure.value.cause, (await handle.describe()).status
+
+    cause, status = asyncio.run(run())
+    assert isinstance(cause, CancelledError), cause
+    assert status is WorkflowExecutionStatus.CANCELED
