@@ -90,10 +90,6 @@ class PgBouncer:
             self.process.wait(timeout=20)
         self.process = None
 
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
     def version(self) -> str:
         shown = subprocess.run([PGBOUNCER, "--version"], capture_output=True, text=True, check=True)
         return shown.stdout.splitlines()[0].strip()

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +66,6 @@ def logs(name: str, tail: int = 60) -> str:
 
 def volume_mountpoint(name: str) -> Path:
     return Path(podman("volume", "inspect", "--format", "{{.Mountpoint}}", name).stdout.strip())
-
-
-def remove_all(kind: str, names: Sequence[str]) -> None:
-    if names:
-        podman(kind, "rm", "-f", *names, check=False, timeout=120)
 
 
 def memory_cgroup(name: str) -> Path:
