@@ -6,18 +6,13 @@ in a container is the node's, not the pod's.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from app.logs import configure_logging
-from app.settings import SettingsError, load_settings
+from app.settings import load_settings_or_exit
 
 configure_logging()
-try:
-    _settings = load_settings()
-except SettingsError as error:
-    print(error, file=sys.stderr)
-    sys.exit(2)
+_settings = load_settings_or_exit()
 
 bind = f"0.0.0.0:{_settings.web_port}"
 workers = _settings.web_workers

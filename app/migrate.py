@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from app.db import make_engine
 from app.logs import configure_logging
-from app.settings import Settings, SettingsError, load_settings
+from app.settings import Settings, load_settings_or_exit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_ID = 7_233_001
@@ -51,11 +51,7 @@ def migrate(settings: Settings) -> None:
 
 def main() -> int:
     configure_logging()
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
+    settings = load_settings_or_exit()
     try:
         migrate(settings)
     except Exception as error:  # a person reads this; the cause is in the message

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.auth.passwords import hash_password
 from app.db import Database, utcnow
 from app.models import Account, Task
-from app.settings import SettingsError, load_settings
+from app.settings import load_settings_or_exit
 
 SAMPLE_TASKS = ("Try the export job", "Start an echo job", "Open the Temporal UI")
 
@@ -41,11 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--email", default="demo@example.com")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
+    settings = load_settings_or_exit()
     given = os.environ.get("DEMO_PASSWORD")
     if given is not None and len(given) < 8:
         print("DEMO_PASSWORD: must be at least 8 characters", file=sys.stderr)

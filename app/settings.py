@@ -8,6 +8,7 @@ setting at once, as one message, so a misconfigured pod says everything in one l
 from __future__ import annotations
 
 import os
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +33,9 @@ SECRET_FIELDS = frozenset(
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+EXIT_BAD_SETTINGS = 2
 
 
 class SettingsError(Exception):
@@ -237,3 +241,12 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(_env_file=env_file, **overrides)
     except ValidationError as error:
         raise SettingsError(describe_errors(error)) from None
+
+
+def load_settings_or_exit() -> Settings:
+    """For a process's entry point: bad settings print their one message and exit 2."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(EXIT_BAD_SETTINGS) from None

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from devstack.podman import podman, state
 from devstack.pods import SLIRP_HOST_LOOPBACK, Manifest, Pod, PodContext
 from devstack.probes import ProbeFailed, wait_for_success
+
+T = TypeVar("T")
 
 ENVCTL = Path(sys.executable).parent / "envctl"
 
@@ -109,25 +112,15 @@ class PreviewPods:
         for pod in self.pods.values():
             pod.create(self.proxy_rules(pod))
         created = self.created = time.monotonic()
-        errors: list[BaseException] = []
 
         def boot(pod: Pod) -> None:
             name = pod.deployment["metadata"]["name"]
-            try:
-                pod.run_init_containers()
-                self.timings[f"{name} init done"] = time.monotonic() - created
-                pod.start_containers()
-                self.timings[f"{name} started"] = time.monotonic() - created
-            except BaseException as error:  # reported by the caller's thread
-                errors.append(error)
+            pod.run_init_containers()
+            self.timings[f"{name} init done"] = time.monotonic() - created
+            pod.start_containers()
+            self.timings[f"{name} started"] = time.monotonic() - created
 
-        threads = [threading.Thread(target=boot, args=(pod,)) for pod in self.pods.values()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        each_at_once(boot, list(self.pods.values()))
         return created
 
     def recreate(self, name: str) -> Pod:
@@ -155,53 +148,32 @@ class PreviewPods:
         deadline = time.monotonic() + timeout
         started = time.monotonic()
         seen: dict[str, str] = {}
-        results: list[BaseException] = []
 
         def one(container: Manifest) -> None:
             name = container["name"]
-            try:
-                for kind, gives_up in (("startupProbe", True), ("readinessProbe", False)):
-                    if kind in container:
-                        seen[f"{name} {kind}"] = wait_for_success(
-                            container[kind],
-                            container,
-                            pod.host_port,
-                            alive=lambda: self.running(pod, name, deadline),
-                            started=started,
-                            give_up_after_failures=gives_up,
-                        )
-                        passed = time.monotonic() - self.created
-                        self.timings[f"{pod.deployment['metadata']['name']}/{name} {kind}"] = passed
-            except BaseException as error:
-                results.append(error)
+            for kind, gives_up in (("startupProbe", True), ("readinessProbe", False)):
+                if kind in container:
+                    seen[f"{name} {kind}"] = wait_for_success(
+                        container[kind],
+                        container,
+                        pod.host_port,
+                        alive=lambda: self.running(pod, name, deadline),
+                        started=started,
+                        give_up_after_failures=gives_up,
+                    )
+                    passed = time.monotonic() - self.created
+                    self.timings[f"{pod.deployment['metadata']['name']}/{name} {kind}"] = passed
 
-        threads = [threading.Thread(target=one, args=(c,)) for c in pod.containers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if results:
-            raise results[0]
+        each_at_once(one, list(pod.containers))
         return seen
 
     def wait_all_ready(self, timeout: float = 120) -> None:
-        errors: list[BaseException] = []
-
         def one(pod: Pod) -> None:
-            try:
-                self.wait_ready(pod, timeout)
-                ready = time.monotonic() - self.created
-                self.timings[f"{pod.deployment['metadata']['name']} ready"] = ready
-            except BaseException as error:
-                errors.append(error)
+            self.wait_ready(pod, timeout)
+            ready = time.monotonic() - self.created
+            self.timings[f"{pod.deployment['metadata']['name']} ready"] = ready
 
-        threads = [threading.Thread(target=one, args=(p,)) for p in self.pods.values()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        each_at_once(one, list(self.pods.values()))
 
     def delete(self) -> None:
         for pod in self.pods.values():
@@ -212,3 +184,14 @@ class PreviewPods:
         names = podman("volume", "ls", "-q", "--filter", f"name={self.ctx.run_id}-pvc-").stdout
         for name in names.split():
             podman("volume", "rm", "-f", name, check=False)
+
+
+def each_at_once(work: Callable[[T], None], items: list[T]) -> None:
+    """Run `work` on every item, each in its own thread; when all are done, raise the first
+    item's error, if any."""
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        futures = [pool.submit(work, item) for item in items]
+    for future in futures:
+        future.result()

@@ -8,13 +8,12 @@ import signal
 import sys
 
 from app.logs import configure_logging
-from app.settings import Settings, SettingsError, load_settings
+from app.settings import Settings, load_settings_or_exit
 from app.worker.probes import WorkerState, start_probe_server
 from app.worker.runner import StopRequested, TemporalNeverCameUp, metrics_runtime, run_worker
 
 log = logging.getLogger("app.worker")
 
-EXIT_BAD_SETTINGS = 2
 EXIT_NO_TEMPORAL = 3
 
 
@@ -39,9 +38,4 @@ async def serve(settings: Settings) -> int:
 
 def main() -> int:
     configure_logging()
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return EXIT_BAD_SETTINGS
-    return asyncio.run(serve(settings))
+    return asyncio.run(serve(load_settings_or_exit()))

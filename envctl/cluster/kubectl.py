@@ -87,9 +87,7 @@ class Kubectl:
                 check=False,
             )
         except FileNotFoundError:
-            raise KubectlError(
-                args, 127, f"{self.executable}: not found; install kubectl or set {KUBECTL_ENV}"
-            ) from None
+            raise self._not_found(args) from None
         except subprocess.TimeoutExpired:
             raise KubectlError(args, 124, f"no answer within {timeout:.0f}s") from None
         result = Result(
@@ -100,6 +98,25 @@ class Kubectl:
         if check and result.returncode != 0:
             raise KubectlError(args, result.returncode, result.stderr)
         return result
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start kubectl with its output as text pipes, for callers that read as it runs."""
+        try:
+            return subprocess.Popen(  # noqa: S603  (argv list, no shell)
+                [self.executable, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+            )
+        except FileNotFoundError:
+            raise self._not_found(args) from None
+
+    def _not_found(self, args: Sequence[str]) -> KubectlError:
+        return KubectlError(
+            args, 127, f"{self.executable}: not found; install kubectl or set {KUBECTL_ENV}"
+        )
 
     def json(self, *args: str, timeout: float | None = None) -> Manifest:
         text = self.run(*args, "-o", "json", timeout=timeout).stdout
@@ -245,14 +262,7 @@ class Kubectl:
 
     def stream(self, *args: str, on_line: Callable[[str], None], timeout_seconds: float) -> Result:
         """Run and hand every output line to `on_line` as it comes (rollout status)."""
-        process = subprocess.Popen(  # noqa: S603  (argv list, no shell)
-            [self.executable, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
+        process = self.spawn(*args)
         killer = threading.Timer(timeout_seconds + 30, process.kill)
         killer.start()
         stderr: list[str] = []

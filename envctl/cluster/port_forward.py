@@ -4,7 +4,6 @@ ClusterIP-only Temporal frontend from outside the cluster."""
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,17 +19,7 @@ def port_forward(
 ) -> Iterator[str]:
     """Yield `127.0.0.1:<local port>` forwarded to `service:port` until the block ends."""
     args = ["port-forward", "-n", namespace, f"svc/{service}", f":{port}", "--address", "127.0.0.1"]
-    try:
-        process = subprocess.Popen(  # noqa: S603  (argv list, no shell)
-            [kubectl.executable, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-    except FileNotFoundError:
-        raise KubectlError(args, 127, f"{kubectl.executable}: not found") from None
+    process = kubectl.spawn(*args)
     killer = threading.Timer(timeout, process.kill)  # no "Forwarding" line in time: give up
     killer.start()
     try:

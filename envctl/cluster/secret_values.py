@@ -43,20 +43,27 @@ def doppler_token(environ: Mapping[str, str], env: Environment) -> str | None:
     """The Doppler service token (doppler mode only); its value is never shown."""
     if env.config.secrets_mode != "doppler":
         return None
-    token = environ.get(DOPPLER_TOKEN_ENV, "").strip()
-    if not token or any(ch.isspace() for ch in token):
-        secret = {
-            "preview": "DOPPLER_TOKEN_PREVIEW",
-            "permanent-preview": "DOPPLER_TOKEN_PERMANENT_PREVIEW",
-            "production": "DOPPLER_TOKEN_PRODUCTION",
-        }[env.kind.value]
+    secret = {
+        "preview": "DOPPLER_TOKEN_PREVIEW",
+        "permanent-preview": "DOPPLER_TOKEN_PERMANENT_PREVIEW",
+        "production": "DOPPLER_TOKEN_PRODUCTION",
+    }[env.kind.value]
+    return _secret_env(
+        environ,
+        DOPPLER_TOKEN_ENV,
+        f"a Doppler service token for config '{env.settings.doppler_config}' (the {secret} "
+        "GitHub secret), because secrets_mode is 'doppler'",
+    )
+
+
+def _secret_env(environ: Mapping[str, str], name: str, expected: str) -> str:
+    """The variable's value: set, without whitespace; the error never shows it."""
+    value = environ.get(name, "").strip()
+    if not value or any(ch.isspace() for ch in value):
         raise InputError(
-            DOPPLER_TOKEN_ENV,
-            f"a Doppler service token for config '{env.settings.doppler_config}' (the {secret} "
-            "GitHub secret), because secrets_mode is 'doppler'",
-            None if not token else "(a value with whitespace; not shown)",
+            name, expected, None if not value else "(a value with whitespace; not shown)"
         )
-    return token
+    return value
 
 
 def temporal_doppler_token(
@@ -70,46 +77,49 @@ def temporal_doppler_token(
     )
     if not needed:
         return None
-    token = environ.get(DOPPLER_TEMPORAL_TOKEN_ENV, "").strip()
-    if not token or any(ch.isspace() for ch in token):
-        raise InputError(
-            DOPPLER_TEMPORAL_TOKEN_ENV,
-            f"a Doppler service token for config '{env.settings.temporal_doppler_config}' "
-            "(Temporal's own secrets: its database password, the UI's OIDC client secret)",
-            None if not token else "(a value with whitespace; not shown)",
-        )
-    return token
+    return _secret_env(
+        environ,
+        DOPPLER_TEMPORAL_TOKEN_ENV,
+        f"a Doppler service token for config '{env.settings.temporal_doppler_config}' "
+        "(Temporal's own secrets: its database password, the UI's OIDC client secret)",
+    )
 
 
 def registry_credentials(environ: Mapping[str, str], env: Environment) -> tuple[str, str] | None:
     """(user, token) for `[registry] pull_secret`; None when the package is public."""
     if not env.config.registry.pull_secret:
         return None
-    user = environ.get(REGISTRY_USER_ENV, "").strip()
-    token = environ.get(REGISTRY_TOKEN_ENV, "").strip()
-    for name, value in ((REGISTRY_USER_ENV, user), (REGISTRY_TOKEN_ENV, token)):
-        if not value or any(ch.isspace() for ch in value):
-            raise InputError(
-                name,
-                f"a registry login for {env.config.registry.server} (read-only token), because "
-                f"[registry] pull_secret is '{env.config.registry.pull_secret}'",
-                None if not value else "(a value with whitespace; not shown)",
-            )
-    return user, token
+    expected = (
+        f"a registry login for {env.config.registry.server} (read-only token), because "
+        f"[registry] pull_secret is '{env.config.registry.pull_secret}'"
+    )
+    user = _secret_env(environ, REGISTRY_USER_ENV, expected)
+    return user, _secret_env(environ, REGISTRY_TOKEN_ENV, expected)
 
 
 def pull_secret(env: Environment, user: str, token: str) -> Manifest:
     server = env.config.registry.server
     auth = _b64(f"{user}:{token}")
     document = json.dumps({"auths": {server: {"auth": auth}}}, sort_keys=True)
-    meta = metadata(env, env.config.registry.pull_secret)
-    meta["annotations"] = {LABEL_PREFIX + "values-from": REGISTRY_TOKEN_ENV}
+    return _filled_secret(
+        env,
+        env.config.registry.pull_secret,
+        REGISTRY_TOKEN_ENV,
+        "kubernetes.io/dockerconfigjson",
+        {".dockerconfigjson": document},
+    )
+
+
+def _filled_secret(
+    env: Environment, name: str, source: str, secret_type: str, values: dict[str, str]
+) -> Manifest:
+    """A Secret holding `values`, annotated with the variable they come from."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": meta,
-        "type": "kubernetes.io/dockerconfigjson",
-        "data": {".dockerconfigjson": _b64(document)},
+        "metadata": metadata(env, name, annotations={LABEL_PREFIX + "values-from": source}),
+        "type": secret_type,
+        "data": {key: _b64(value) for key, value in values.items()},
     }
 
 
@@ -131,15 +141,8 @@ def read_database_url(kubectl: Kubectl, env: Environment) -> str | None:
 def doppler_token_secret(
     env: Environment, token: str, name: str | None = None, source: str = DOPPLER_TOKEN_ENV
 ) -> Manifest:
-    meta = metadata(env, name or env.config.doppler.token_secret)
-    meta["annotations"] = {LABEL_PREFIX + "values-from": source}
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": meta,
-        "type": "Opaque",
-        "data": {DOPPLER_TOKEN_KEY: _b64(token)},
-    }
+    name = name or env.config.doppler.token_secret
+    return _filled_secret(env, name, source, "Opaque", {DOPPLER_TOKEN_KEY: token})
 
 
 def with_secret_values(

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import (
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ValidationError, model_validator
 
 from app.field_errors import field_errors
-from envctl.model.config_base import (
-    SecretsMode,
-    Strict,
-)
+from envctl.model.config_base import SecretsMode, Strict, checked
 from envctl.model.config_services import (
     Doppler,
     Environments,
@@ -50,12 +43,12 @@ class ConfigError(Exception):
 
 
 class Config(Strict):
-    domain: str
-    namespace_prefix: str = "pr-"
-    image_repository: str
+    domain: Annotated[str, checked(require_domain, "domain")]
+    namespace_prefix: Annotated[str, checked(require_namespace_prefix, "namespace_prefix")] = "pr-"
+    image_repository: Annotated[str, checked(require_image_repository, "image_repository")]
     default_image_tag: str
-    ingress_class: str
-    tls_issuer: str = ""
+    ingress_class: Annotated[str, checked(require_dns_subdomain, "ingress_class")]
+    tls_issuer: Annotated[str, checked(require_dns_subdomain, "tls_issuer", optional=True)] = ""
     secrets_mode: SecretsMode
     images: Images
     doppler: Doppler
@@ -68,31 +61,6 @@ class Config(Strict):
     registry: Registry = Registry()
     resources: Resources
     pooler: Pooler = Pooler()
-
-    @field_validator("domain")
-    @classmethod
-    def _domain(cls, value: str) -> str:
-        return require_domain(value, "domain")
-
-    @field_validator("namespace_prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        return require_namespace_prefix(value, "namespace_prefix")
-
-    @field_validator("image_repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        return require_image_repository(value, "image_repository")
-
-    @field_validator("ingress_class")
-    @classmethod
-    def _ingress_class(cls, value: str) -> str:
-        return require_dns_subdomain(value, "ingress_class")
-
-    @field_validator("tls_issuer")
-    @classmethod
-    def _issuer(cls, value: str) -> str:
-        return value and require_dns_subdomain(value, "tls_issuer")
 
     @model_validator(mode="after")
     def _production_is_not_pooled(self) -> Config:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field
+
+from envctl.model.config_base import Strict, checked
 
 # The one risk production may accept instead of authentication, by name (docs/environments.md).
 ACCEPTED_UI_RISKS = {
@@ -30,58 +32,47 @@ def require_url(value: str, field: str, *, https_only: bool = True) -> str:
     return value
 
 
-class OidcAuth(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    provider_url: str
-    client_id: str
-    scopes: Annotated[list[str], Field(min_length=1)] = ["openid", "profile", "email"]
-
-    @field_validator("provider_url")
-    @classmethod
-    def _provider(cls, value: str) -> str:
-        return require_url(value, "provider_url")
-
-    @field_validator("client_id")
-    @classmethod
-    def _client_id(cls, value: str) -> str:
-        if not _CLIENT_ID.match(value):
-            raise ValueError("client_id must be 1-200 of A-Z a-z 0-9 . _ : @ -")
-        return value
-
-    @field_validator("scopes")
-    @classmethod
-    def _scopes(cls, value: list[str]) -> list[str]:
-        for scope in value:
-            if not re.match(r"^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,100}$", scope):
-                raise ValueError(f"scopes: {scope!r} is not an OAuth scope token")
-        return value
+def require_http_url(value: str, field: str) -> str:
+    return require_url(value, field, https_only=False)
 
 
-class IngressAuth(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _client_id(value: str) -> str:
+    if not _CLIENT_ID.match(value):
+        raise ValueError("client_id must be 1-200 of A-Z a-z 0-9 . _ : @ -")
+    return value
 
-    auth_url: str  # answers 2xx for a signed-in request, 401 otherwise
-    signin_url: str  # where a browser without a session is sent
-    response_headers: list[str] = []
 
-    @field_validator("auth_url")
-    @classmethod
-    def _auth(cls, value: str) -> str:
-        return require_url(value, "auth_url", https_only=False)
+def each_token(pattern: str, field: str, what: str) -> AfterValidator:
+    """Every item of a list must match `pattern`; the error shows the first that does not."""
+    token = re.compile(pattern)
 
-    @field_validator("signin_url")
-    @classmethod
-    def _signin(cls, value: str) -> str:
-        return require_url(value, "signin_url")
+    def check(values: list[str]) -> list[str]:
+        for value in values:
+            if not token.match(value):
+                raise ValueError(f"{field}: {value!r} is not {what}")
+        return values
 
-    @field_validator("response_headers")
-    @classmethod
-    def _headers(cls, value: list[str]) -> list[str]:
-        for header in value:
-            if not re.match(r"^[A-Za-z0-9-]{1,100}$", header):
-                raise ValueError(f"response_headers: {header!r} is not a header name")
-        return value
+    return AfterValidator(check)
+
+
+class OidcAuth(Strict):
+    provider_url: Annotated[str, checked(require_url, "provider_url")]
+    client_id: Annotated[str, AfterValidator(_client_id)]
+    scopes: Annotated[
+        list[str],
+        Field(min_length=1),
+        each_token(r"^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,100}$", "scopes", "an OAuth scope token"),
+    ] = ["openid", "profile", "email"]  # noqa: RUF012  (pydantic copies it)
+
+
+class IngressAuth(Strict):
+    # answers 2xx for a signed-in request, 401 otherwise
+    auth_url: Annotated[str, checked(require_http_url, "auth_url")]
+    # where a browser without a session is sent
+    signin_url: Annotated[str, checked(require_url, "signin_url")]
+    response_headers: Annotated[
+        list[str], each_token(r"^[A-Za-z0-9-]{1,100}$", "response_headers", "a header name")
+    ] = []  # noqa: RUF012  (pydantic copies it)
 
 
 def ingress_auth_annotations(auth: IngressAuth) -> dict[str, str]:

@@ -17,6 +17,7 @@ from envctl.model.config_base import (
     PositiveInt,
     ProductionTemporalMode,
     Strict,
+    checked,
 )
 from envctl.model.config_sizes import EnvironmentSettings
 from envctl.model.inputs import (
@@ -26,34 +27,22 @@ from envctl.model.inputs import (
     require_sql_identifier,
 )
 
+NetworkNamespace = Annotated[str, checked(require_dns_label, "network namespace")]
+DatabaseName = Annotated[str, checked(require_sql_identifier, "production temporal database name")]
+
 
 class Doppler(Strict):
-    project: str
-    token_secret: str
+    project: Annotated[str, checked(require_dns_subdomain, "doppler.project")]
+    token_secret: Annotated[str, checked(require_dns_subdomain, "doppler.token_secret")]
     resync_seconds: PositiveInt = 60
-
-    @field_validator("project")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        return require_dns_subdomain(value, "doppler.project")
-
-    @field_validator("token_secret")
-    @classmethod
-    def _token_secret(cls, value: str) -> str:
-        return require_dns_subdomain(value, "doppler.token_secret")
 
 
 class Network(Strict):
-    ingress_controller_namespace: str
-    dns_namespace: str
+    ingress_controller_namespace: NetworkNamespace
+    dns_namespace: NetworkNamespace
     dns_pod_labels: dict[str, str]
     https_egress_ports: list[Port]
     private_cidrs: list[str]
-
-    @field_validator("ingress_controller_namespace", "dns_namespace")
-    @classmethod
-    def _namespace(cls, value: str) -> str:
-        return require_dns_label(value, "network namespace")
 
     @field_validator("private_cidrs")
     @classmethod
@@ -73,7 +62,9 @@ class ProductionTemporal(Strict):
 
     mode: ProductionTemporalMode
     # the Temporal namespace web and worker use (TEMPORAL_NAMESPACE); postgres mode registers it
-    namespace: str = "default"
+    namespace: Annotated[str, checked(require_dns_subdomain, "production_temporal.namespace")] = (
+        "default"
+    )
     # external mode
     address: str = ""
     tls: bool = False
@@ -81,28 +72,13 @@ class ProductionTemporal(Strict):
     # postgres mode
     postgres_host: str = ""
     postgres_port: Port = 5432
-    postgres_user: str = "temporal"
+    postgres_user: DatabaseName = "temporal"
     postgres_tls: bool = True
-    database: str = "temporal"
-    visibility_database: str = "temporal_visibility"
-    database_cidr: str = "0.0.0.0/32"
+    database: DatabaseName = "temporal"
+    visibility_database: DatabaseName = "temporal_visibility"
+    database_cidr: Annotated[str, checked(require_cidr, "temporal.database_cidr")] = "0.0.0.0/32"
     history_shards: PositiveInt = 512
     replicas: PositiveInt = 1
-
-    @field_validator("database", "visibility_database", "postgres_user")
-    @classmethod
-    def _identifier(cls, value: str) -> str:
-        return require_sql_identifier(value, "production temporal database name")
-
-    @field_validator("database_cidr")
-    @classmethod
-    def _database_cidr(cls, value: str) -> str:
-        return require_cidr(value, "temporal.database_cidr")
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str) -> str:
-        return require_dns_subdomain(value, "production_temporal.namespace")
 
     @model_validator(mode="after")
     def _mode_needs(self) -> ProductionTemporal:
@@ -146,18 +122,11 @@ class Pooler(Strict):
 class Registry(Strict):
     """A private registry: pods pull with `pull_secret`, which deploy creates from a token."""
 
-    pull_secret: str = ""  # empty: the image package is public, pods pull anonymously
-    server: str = "ghcr.io"
-
-    @field_validator("pull_secret")
-    @classmethod
-    def _secret(cls, value: str) -> str:
-        return value and require_dns_subdomain(value, "registry.pull_secret")
-
-    @field_validator("server")
-    @classmethod
-    def _server(cls, value: str) -> str:
-        return require_dns_subdomain(value, "registry.server")
+    # empty: the image package is public, pods pull anonymously
+    pull_secret: Annotated[
+        str, checked(require_dns_subdomain, "registry.pull_secret", optional=True)
+    ] = ""
+    server: Annotated[str, checked(require_dns_subdomain, "registry.server")] = "ghcr.io"
 
 
 class PreviewSelection(Strict):
@@ -172,13 +141,8 @@ class PreviewSelection(Strict):
 class PreviewTemporal(Strict):
     """The dev server's SQLite file of both preview kinds, on a PersistentVolumeClaim."""
 
-    storage_class: str
+    storage_class: Annotated[str, checked(require_dns_subdomain, "preview_temporal.storage_class")]
     storage_mi: PositiveInt = 1024
-
-    @field_validator("storage_class")
-    @classmethod
-    def _class(cls, value: str) -> str:
-        return require_dns_subdomain(value, "preview_temporal.storage_class")
 
 
 class Environments(Strict):

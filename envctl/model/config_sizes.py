@@ -16,6 +16,7 @@ from envctl.model.config_base import (
     Port,
     PositiveInt,
     Strict,
+    checked,
 )
 from envctl.model.inputs import (
     require_cidr,
@@ -23,6 +24,8 @@ from envctl.model.inputs import (
     require_image_ref,
     require_sql_identifier,
 )
+
+PinnedImage = Annotated[str, checked(require_image_ref, "image")]
 
 
 class ContainerResources(Strict):
@@ -67,23 +70,20 @@ class Resources(Strict):
 class Images(Strict):
     """Third-party images, pinned; the app image comes from `--image`."""
 
-    temporal_ui: str
-    temporal_server: str
-    temporal_admin_tools: str
-
-    @field_validator("temporal_ui", "temporal_server", "temporal_admin_tools")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        return require_image_ref(value, "image")
+    temporal_ui: PinnedImage
+    temporal_server: PinnedImage
+    temporal_admin_tools: PinnedImage
 
 
 class EnvironmentSettings(Strict):
     """What differs between preview, permanent preview and production, besides names."""
 
-    doppler_config: str
+    doppler_config: Annotated[str, checked(require_sql_identifier, "doppler_config")]
     # Secrets for Temporal's own containers (never given to the app): its own Doppler config.
-    temporal_doppler_config: str = ""
-    database_cidr: str
+    temporal_doppler_config: Annotated[
+        str, checked(require_sql_identifier, "temporal_doppler_config", optional=True)
+    ] = ""
+    database_cidr: Annotated[str, checked(require_cidr, "database_cidr")]
     database_port: Port = 5432
     # pooled: pods reach PgBouncer at database_cidr:database_port (docs/deployment.md)
     database_mode: DatabaseMode = "direct"
@@ -97,22 +97,9 @@ class EnvironmentSettings(Strict):
     # Optional protection of the app host: external auth, or basic auth from a Secret (its
     # `auth` key, htpasswd lines) that an operator creates in the namespace; never rendered.
     app_ingress_auth: IngressAuth | None = None
-    app_basic_auth_secret: str = ""
-
-    @field_validator("app_basic_auth_secret")
-    @classmethod
-    def _basic_secret(cls, value: str) -> str:
-        return value and require_dns_subdomain(value, "app_basic_auth_secret")
-
-    @field_validator("doppler_config")
-    @classmethod
-    def _doppler_config(cls, value: str) -> str:
-        return require_sql_identifier(value, "doppler_config")
-
-    @field_validator("temporal_doppler_config")
-    @classmethod
-    def _temporal_doppler_config(cls, value: str) -> str:
-        return value and require_sql_identifier(value, "temporal_doppler_config")
+    app_basic_auth_secret: Annotated[
+        str, checked(require_dns_subdomain, "app_basic_auth_secret", optional=True)
+    ] = ""
 
     @field_validator("temporal_ui_accepted_risk")
     @classmethod
@@ -135,11 +122,6 @@ class EnvironmentSettings(Strict):
     @property
     def temporal_ui_authenticated(self) -> bool:
         return self.temporal_ui_oidc is not None or self.temporal_ui_ingress_auth is not None
-
-    @field_validator("database_cidr")
-    @classmethod
-    def _database_cidr(cls, value: str) -> str:
-        return require_cidr(value, "database_cidr")
 
 
 class ProductionScaling(Strict):

@@ -127,8 +127,9 @@ def test_unknown_environment_kind_is_refused(monkeypatch: pytest.MonkeyPatch) ->
         ["-c", "import app.gunicorn_conf"],
         [str(ROOT / "temporal_server.py")],
         ["-m", "app.migrate"],
+        ["-m", "app.seed_demo"],
     ],
-    ids=["gunicorn", "worker", "migrate"],
+    ids=["gunicorn", "worker", "migrate", "seed_demo"],
 )
 def test_entry_points_stop_with_one_message_and_no_traceback(command: list[str]) -> None:
     env = {"APP_ENV": "production", "WEB_WORKERS": "-1", "APP_ENV_FILE": "/nonexistent/.env"}

@@ -9,6 +9,7 @@ import pytest
 
 from devstack.ports import free_port
 from envctl.cluster.kubectl import Kubectl, KubectlError
+from envctl.cluster.port_forward import port_forward
 
 
 def test_a_failure_shows_kubectls_own_last_words_not_client_go_logging(
@@ -35,3 +36,12 @@ def test_a_failure_shows_kubectls_own_last_words_not_client_go_logging(
 def test_a_missing_kubectl_says_how_to_fix_it(tmp_path: Path) -> None:
     with pytest.raises(KubectlError, match="not found; install kubectl or set KUBECTL"):
         Kubectl(str(tmp_path / "no-such-kubectl")).can_i("get", "pods")
+
+
+def test_a_missing_kubectl_says_how_to_fix_it_for_a_port_forward_too(tmp_path: Path) -> None:
+    kubectl = Kubectl(str(tmp_path / "no-such-kubectl"))
+    with (
+        pytest.raises(KubectlError, match="not found; install kubectl or set KUBECTL"),
+        port_forward(kubectl, "pr-1", "temporal", 7233),
+    ):
+        pass

@@ -1,4 +1,5 @@
 import { useId, type ChangeEvent, type Ref } from "react";
+import { FieldError } from "./FieldError";
 
 interface Props {
   label: string;
@@ -67,11 +68,7 @@ export function TextField({
           {hint}
         </p>
       ) : null}
-      {error ? (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={errorId} error={error} />
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import { useId } from "react";
-import { describeError } from "../api/errors";
+import { formError } from "../api/errors";
 import { isFinished, type Job } from "../api/types";
 import { formatDateTime } from "../tasks/dates";
+import { FormAlert } from "../components/FormAlert";
 import { useAction } from "../hooks/useAction";
 import { useEnv } from "../hooks/useEnv";
 import { useApi } from "../session/context";
@@ -77,11 +78,7 @@ export function JobItem({ job, onChanged }: Props) {
             </a>
           ) : null}
         </div>
-        {error ? (
-          <p className="alert alert--error" role="alert">
-            {describeError(error).title}: {describeError(error).message}
-          </p>
-        ) : null}
+        <FormAlert message={formError(error, [])} />
       </article>
     </li>
   );

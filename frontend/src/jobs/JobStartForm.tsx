@@ -1,6 +1,7 @@
 import { useId, useMemo, useRef, useState, type SubmitEvent } from "react";
 import { fieldErrors, formError } from "../api/errors";
 import type { Job, JobType } from "../api/types";
+import { FieldError } from "../components/FieldError";
 import { FormAlert } from "../components/FormAlert";
 import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
@@ -85,11 +86,7 @@ export function JobStartForm({ types, onStarted }: Props) {
         <p id={`${selectId}-description`} className="field-hint">
           {jobType?.description}
         </p>
-        {typeError ? (
-          <p id={`${selectId}-error`} className="field-error">
-            {typeError}
-          </p>
-        ) : null}
+        <FieldError id={`${selectId}-error`} error={typeError} />
       </div>
       <SchemaFields
         fields={fields}

@@ -1,4 +1,6 @@
 import { useId } from "react";
+import { errorAria } from "../components/errorAria";
+import { FieldError } from "../components/FieldError";
 import { TextField } from "../components/TextField";
 import type { InputField, InputValues } from "./inputSchema";
 
@@ -96,18 +98,13 @@ function CheckboxField({
         id={id}
         type="checkbox"
         checked={checked}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        {...errorAria(id, error)}
         onChange={(event) => {
           onChange(event.target.checked);
         }}
       />
       <label htmlFor={id}>{field.label}</label>
-      {error ? (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={`${id}-error`} error={error} />
     </div>
   );
 }
@@ -121,8 +118,7 @@ function SelectField({ field, value, error, onChange }: ControlProps<string> & {
         id={id}
         value={value}
         required={field.required}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        {...errorAria(id, error)}
         onChange={(event) => {
           onChange(event.target.value);
         }}
@@ -134,11 +130,7 @@ function SelectField({ field, value, error, onChange }: ControlProps<string> & {
           </option>
         ))}
       </select>
-      {error ? (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={`${id}-error`} error={error} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
-import { describeError } from "../api/errors";
+import { formError } from "../api/errors";
 import type { Task } from "../api/types";
+import { FormAlert } from "../components/FormAlert";
 import { useAction } from "../hooks/useAction";
 import { useApi } from "../session/context";
 import { formatDateTime } from "./dates";
@@ -108,11 +109,7 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
           Delete
         </button>
       </div>
-      {error ? (
-        <p className="alert alert--error" role="alert">
-          {describeError(error).title}: {describeError(error).message}
-        </p>
-      ) : null}
+      <FormAlert message={formError(error, [])} />
     </li>
   );
 }
