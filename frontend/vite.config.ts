@@ -16,5 +16,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // A loaded 2-core machine takes up to ~5 s for the longest jsdom tests (5 s is the default).
+    testTimeout: 20_000,
   },
 });
