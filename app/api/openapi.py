@@ -98,6 +98,18 @@ class QueryModel(_Input):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_no_nul)
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """flask-openapi3 reads a query model's schema on every request (milliseconds): build
+        it once. Shared, so callers must only read it, as flask-openapi3 does."""
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return _SCHEMAS[key]
+
+
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
 
 class JsonBody(_Input):
     """Strict: accept exactly what the document says (no 0 for a date-time, no "yes" for a
