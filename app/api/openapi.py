@@ -141,7 +141,7 @@ def raise_validation_error(failed: ValidationError) -> NoReturn:
 
 
 def check_json_body() -> None:
-    """Before validation: a body must be JSON (415) that parses (400); a 422 is for fields."""
+    """Before validation: a body must be JSON (415) that parses (400) to an object (422)."""
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or "body" not in getattr(view, "__annotations__", {}):
         return
@@ -149,9 +149,13 @@ def check_json_body() -> None:
     if (request.mimetype or raw) and request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
-        json.loads(raw) if raw else None
+        parsed = json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as failed:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {failed}") from None
+    if not isinstance(parsed, dict):  # pydantic's JSON-mode message, not its Python-mode one
+        message = "Input should be an object"
+        field = {"field": "body", "message": message, "type": "model_type"}
+        raise ApiError(422, "validation_error", f"body: {message}", {"fields": [field]})
 
 
 def _operation_id(bp_name: str = "", name: str = "", path: str = "", method: str = "") -> str:

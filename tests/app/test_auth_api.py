@@ -128,4 +128,11 @@ def test_a_json_body_sent_without_its_content_type_is_415(
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
     empty = client.post("/api/tasks", headers=auth)
     assert empty.status_code == 422
-    assert empty.get_json()["error"]["details"]["fields"][0]["field"] == "body"
+    assert empty.get_json()["error"]["message"] == "body: Input should be an object"
+    for body in ("[]", '"{}"', "3"):
+        response = client.post(
+            "/api/tasks", data=body, content_type="application/json", headers=auth
+        )
+        assert response.get_json()["error"]["details"]["fields"] == [
+            {"field": "body", "message": "Input should be an object", "type": "model_type"}
+        ], body
