@@ -11,11 +11,17 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, NoReturn
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, request
 from flask_openapi3 import APIBlueprint, OpenAPI, Tag
 from flask_openapi3.types import ResponseDict
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, WrapValidator
-from pydantic import model_validator as _model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.api.errors import ApiError, validation_failed
@@ -87,7 +93,7 @@ class _Input(BaseModel):
     model_config = ConfigDict(json_schema_extra=_document_no_nul)
 
     # ApiError is no ValueError, so pydantic lets it through to our 422 handler unchanged.
-    @_model_validator(mode="after")
+    @model_validator(mode="after")
     def _no_nul(self) -> _Input:
         reject_nul(self.model_dump(), "")
         return self
@@ -183,8 +189,6 @@ def to_response(result: Any) -> Any:
         if status is not None:
             response.status_code = status
         return response
-    if isinstance(result, dict | list):
-        return jsonify(result)
     return result
 
 
