@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Blueprint
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.api.deps import BEARER, current_account
 from app.api.errors import ApiError
-from app.api.spec import endpoint
+from app.api.openapi import AUTH_ERRORS, BODY_ERRORS, WRITE_ERRORS, JsonBody, api_blueprint, error
 from app.auth.login_limits import clear_failures, recent_failures, record_failure
 from app.auth.passwords import hash_password, verify_password
 from app.auth.tokens import (
@@ -24,7 +24,7 @@ from app.auth.tokens import (
 from app.models import Account
 from app.services import services
 
-blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
+blueprint = api_blueprint("auth", __name__, url_prefix="/api/auth")
 
 # Published in the OpenAPI document as the field's pattern, so it must mean the same in
 # Python and in ECMA-262 regexes: control characters and every character either engine
@@ -34,12 +34,12 @@ EMAIL = re.compile(EMAIL_PATTERN)
 EMAIL_MAX = 254
 
 
-class Credentials(BaseModel):
+class Credentials(JsonBody):
     email: str = Field(
         min_length=3,
         max_length=EMAIL_MAX,
-        examples=["ada@example.com"],
-        json_schema_extra={"pattern": EMAIL_PATTERN},
+        # `example`, not `examples`: flask-openapi3's schema model keeps only OpenAPI's keywords
+        json_schema_extra={"pattern": EMAIL_PATTERN, "example": "ada@example.com"},
     )
     password: str = Field(min_length=1, max_length=128)
 
@@ -79,17 +79,12 @@ class LogoutOut(BaseModel):
     revoked: bool
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "/signup",
-    "POST",
     summary="Create an account and log in",
-    body=SignupBody,
-    response=TokenOut,
-    status=201,
-    errors={409: "an account with this email exists"},
+    responses={201: TokenOut, **BODY_ERRORS, 409: error("an account with this email exists")},
 )
-def signup(body: SignupBody) -> TokenOut:
+def signup(body: SignupBody) -> tuple[TokenOut, int]:
     settings = services().settings
     password_hash = hash_password(body.password)
     try:
@@ -113,19 +108,21 @@ def signup(body: SignupBody) -> TokenOut:
                 ]
             },
         ) from None
-    return TokenOut(
+    token_out = TokenOut(
         token=token, expires_at=expires_at, account=AccountOut(id=account.id, email=account.email)
     )
+    return token_out, 201
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "/login",
-    "POST",
     summary="Log in with email and password",
-    body=Credentials,
-    response=TokenOut,
-    errors={401: "wrong email or password", 429: "too many failed logins; wait and retry"},
+    responses={
+        200: TokenOut,
+        **BODY_ERRORS,
+        401: error("wrong email or password"),
+        429: error("too many failed logins; wait and retry"),
+    },
 )
 def login(body: Credentials) -> TokenOut:
     settings = services().settings
@@ -154,7 +151,13 @@ def login(body: Credentials) -> TokenOut:
     )
 
 
-@endpoint(blueprint, "/logout", "POST", summary="Revoke this token", response=LogoutOut, auth=True)
+@blueprint.post(
+    "/logout",
+    summary="Revoke this token",
+    responses={200: LogoutOut, **AUTH_ERRORS, **WRITE_ERRORS},
+    security=BEARER,
+)
+@current_account
 def logout(account: CurrentAccount) -> LogoutOut:
     token = bearer_token()
     with services().database.session() as session:
@@ -163,6 +166,12 @@ def logout(account: CurrentAccount) -> LogoutOut:
     return LogoutOut(revoked=True)
 
 
-@endpoint(blueprint, "/me", "GET", summary="The signed-in account", response=AccountOut, auth=True)
+@blueprint.get(
+    "/me",
+    summary="The signed-in account",
+    responses={200: AccountOut, **AUTH_ERRORS},
+    security=BEARER,
+)
+@current_account
 def me(account: CurrentAccount) -> AccountOut:
     return AccountOut(id=account.id, email=account.email)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response
+from flask import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.errors import error_response
-from app.api.spec import QueryModel, endpoint
+from app.api.openapi import QueryModel, api_blueprint
 from app.db import as_utc
 from app.models import HealthCheck
 from app.services import services
 from app.temporal_client import TemporalUnavailable
 
-blueprint = Blueprint("health", __name__, url_prefix="/api")
+blueprint = api_blueprint("health", __name__, url_prefix="/api")
 
 
 class HealthOut(BaseModel):
@@ -76,17 +76,13 @@ class HealthCheckQuery(QueryModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-@endpoint(blueprint, "/health", "GET", summary="Liveness: the process answers", response=HealthOut)
+@blueprint.get("/health", summary="Liveness: the process answers", responses={200: HealthOut})
 def health() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@endpoint(
-    blueprint,
-    "/ready",
-    "GET",
-    summary="Readiness: the database and Temporal answer",
-    response=ReadyOut,
+@blueprint.get(
+    "/ready", summary="Readiness: the database and Temporal answer", responses={200: ReadyOut}
 )
 def ready() -> ReadyOut | Response:
     checks = {"database": _check_database(), "temporal": _check_temporal()}
@@ -118,7 +114,7 @@ def _check_temporal() -> CheckOut:
     return CheckOut(ok=True, detail="ok")
 
 
-@endpoint(blueprint, "/env", "GET", summary="This environment", response=EnvOut)
+@blueprint.get("/env", summary="This environment", responses={200: EnvOut})
 def env() -> EnvOut:
     settings = services().settings
     address = settings.temporal_address
@@ -139,13 +135,10 @@ def env() -> EnvOut:
     )
 
 
-@endpoint(
-    blueprint,
+@blueprint.get(
     "/health-checks",
-    "GET",
     summary="Results of the scheduled health check",
-    response=HealthCheckList,
-    query=HealthCheckQuery,
+    responses={200: HealthCheckList},
 )
 def health_checks(query: HealthCheckQuery) -> HealthCheckList:
     with services().database.session() as session:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from uuid import UUID
 
-from flask import Blueprint, Response
+from flask import Response
+from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import and_, or_, select
 
+from app.api.deps import BEARER, current_account
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.job_out import (
     JOB_COLUMNS,
@@ -21,9 +24,18 @@ from app.api.job_out import (
     page_version,
 )
 from app.api.job_out import owned_job_query as owned_job_query  # bench/density.py reads it here
+from app.api.openapi import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    PATH_ERRORS,
+    WRITE_ERRORS,
+    JsonBody,
+    QueryModel,
+    api_blueprint,
+    error,
+)
 from app.api.pagination import PageQuery, decode_cursor, split_page
 from app.api.reads import read_connection, read_session, release_read_connection
-from app.api.spec import QueryModel, endpoint
 from app.auth.tokens import CurrentAccount
 from app.jobs.changes import job_key, owner_key
 from app.jobs.registry import REGISTRY
@@ -33,7 +45,8 @@ from app.jobs.tracker import IdempotencyConflict, NotCancellable
 from app.models import Job, JobArtifact
 from app.services import services
 
-blueprint = Blueprint("jobs", __name__, url_prefix="/api")
+blueprint = api_blueprint("jobs", __name__, url_prefix="/api")
+ONE_JOB_ERRORS: ResponseDict = {**AUTH_ERRORS, **PATH_ERRORS}
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
@@ -50,7 +63,7 @@ class JobTypeList(BaseModel):
     items: list[JobTypeOut]
 
 
-class JobCreate(BaseModel):
+class JobCreate(JsonBody):
     type: str = Field(min_length=1, max_length=64, description="a name from /api/job-types")
     input: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str | None = Field(
@@ -78,7 +91,11 @@ class JobWaitQuery(QueryModel):
     )
 
 
-@endpoint(blueprint, "/job-types", "GET", summary="Registered job types", response=JobTypeList)
+class JobPath(BaseModel):
+    job_id: UUID
+
+
+@blueprint.get("/job-types", summary="Registered job types", responses={200: JobTypeList})
 def job_types() -> JobTypeList:
     return JobTypeList(
         items=[
@@ -88,18 +105,22 @@ def job_types() -> JobTypeList:
     )
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "/jobs",
-    "POST",
     summary="Start a job; the same idempotency key returns the same job",
-    response=JobOut,
-    status=202,
-    body=JobCreate,
-    auth=True,
-    errors={409: "the idempotency key was used for a different request"},
-    other_successes={200: "a job with this idempotency key exists already: that job"},
+    responses={
+        200: {
+            "description": "a job with this idempotency key exists already: that job",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobOut"}}},
+        },
+        202: JobOut,
+        **AUTH_ERRORS,
+        **BODY_ERRORS,
+        409: error("the idempotency key was used for a different request"),
+    },
+    security=BEARER,
 )
+@current_account
 def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     job_type = REGISTRY.get(body.type)
     if job_type is None:
@@ -128,15 +149,13 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     return one_job_out(job), 202 if created else 200
 
 
-@endpoint(
-    blueprint,
+@blueprint.get(
     "/jobs",
-    "GET",
     summary="Your jobs, newest first, filtered by type and status",
-    response=JobPage,
-    query=JobListQuery,
-    auth=True,
+    responses={200: JobPage, **AUTH_ERRORS},
+    security=BEARER,
 )
+@current_account
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
     deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([owner_key(account.id)]) as watch:
@@ -184,16 +203,15 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
     )
 
 
-@endpoint(
-    blueprint,
+@blueprint.get(
     "/jobs/<uuid:job_id>",
-    "GET",
     summary="One job; `wait` long-polls until it finishes",
-    response=JobOut,
-    query=JobWaitQuery,
-    auth=True,
+    responses={200: JobOut, **ONE_JOB_ERRORS},
+    security=BEARER,
 )
-def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut:
+@current_account
+def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobOut:
+    job_id = path.job_id
     if query.wait <= 0:
         return one_job_out(owned_job_row(account, str(job_id)))
     deadline = time.monotonic() + _wait_seconds(query.wait)
@@ -207,37 +225,38 @@ def get_job(account: CurrentAccount, job_id: Any, query: JobWaitQuery) -> JobOut
             watch.wait(remaining)
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "/jobs/<uuid:job_id>/cancel",
-    "POST",
     summary="Request cancellation",
-    response=JobOut,
-    status=202,
-    auth=True,
-    errors={409: "the job has already finished"},
+    responses={
+        202: JobOut,
+        **ONE_JOB_ERRORS,
+        **WRITE_ERRORS,
+        409: error("the job has already finished"),
+    },
+    security=BEARER,
 )
-def cancel_job(account: CurrentAccount, job_id: Any) -> JobOut:
-    job = owned_job(account, str(job_id))
+@current_account
+def cancel_job(account: CurrentAccount, path: JobPath) -> tuple[JobOut, int]:
+    job = owned_job(account, str(path.job_id))
     try:
         services().jobs.cancel(job)
     except NotCancellable as finished:
         raise ApiError(
             409, "job_finished", f"the job has already finished ({finished.args[0]})"
         ) from None
-    return one_job_out(job)
+    return one_job_out(job), 202
 
 
-@endpoint(
-    blueprint,
+@blueprint.get(
     "/jobs/<uuid:job_id>/artifact",
-    "GET",
     summary="Download the file a job produced",
-    auth=True,
-    response_description="the file (text/csv for exports)",
+    responses={200: {"description": "the file (text/csv for exports)"}, **ONE_JOB_ERRORS},
+    security=BEARER,
 )
-def job_artifact(account: CurrentAccount, job_id: Any) -> Response:
-    job = owned_job(account, str(job_id))
+@current_account
+def job_artifact(account: CurrentAccount, path: JobPath) -> Response:
+    job = owned_job(account, str(path.job_id))
     with services().database.session() as session:
         artifact = session.get(JobArtifact, workflow_id(job.id))
     if artifact is None:

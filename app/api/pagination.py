@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import Field
 
 from app.api.errors import ApiError
-from app.api.spec import QueryModel
+from app.api.openapi import QueryModel
 
 
 class PageQuery(QueryModel):

@@ -5,20 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Response
+from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
+from app.api.deps import BEARER, current_account
 from app.api.errors import ApiError, not_found
+from app.api.openapi import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    MAX_ID,
+    PATH_ERRORS,
+    WRITE_ERRORS,
+    JsonBody,
+    JsonDateTime,
+    api_blueprint,
+)
 from app.api.pagination import PageQuery, decode_cursor, split_page
 from app.api.reads import read_session
-from app.api.spec import MAX_ID, endpoint
 from app.auth.tokens import CurrentAccount
 from app.db import as_utc, utcnow
 from app.models import Task
 from app.services import services
 
-blueprint = Blueprint("tasks", __name__, url_prefix="/api/tasks")
+blueprint = api_blueprint("tasks", __name__, url_prefix="/api/tasks")
+ONE_TASK_ERRORS: ResponseDict = {**AUTH_ERRORS, **PATH_ERRORS}
 
 
 def _title(value: object) -> object:
@@ -30,18 +42,18 @@ def _title(value: object) -> object:
     return value
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(JsonBody):
     title: str = Field(min_length=1, max_length=200)
     notes: str = Field(default="", max_length=2000)
-    due_at: datetime | None = None
+    due_at: JsonDateTime | None = None
 
     _check_title = field_validator("title", mode="before")(_title)
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(JsonBody):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
-    due_at: datetime | None = None
+    due_at: JsonDateTime | None = None
     completed: bool | None = None
 
     _check_title = field_validator("title", mode="before")(_title)
@@ -71,9 +83,13 @@ class TaskListQuery(PageQuery):
     completed: bool | None = None
 
 
-@endpoint(
-    blueprint, "", "GET", summary="Your tasks", query=TaskListQuery, response=TaskPage, auth=True
-)
+class TaskPath(BaseModel):
+    # Documented as the `integer` column's range; a larger id is a 404 (see `_owned`).
+    task_id: int = Field(json_schema_extra={"minimum": 0, "maximum": MAX_ID})
+
+
+@blueprint.get("", summary="Your tasks", responses={200: TaskPage, **AUTH_ERRORS}, security=BEARER)
+@current_account
 def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
     statement = select(Task).where(Task.owner_id == account.id)
     if query.completed is not None:
@@ -92,43 +108,44 @@ def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
     return TaskPage(items=[task_out(task) for task in page], next_cursor=next_cursor)
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "",
-    "POST",
     summary="Create a task",
-    body=TaskCreate,
-    response=TaskOut,
-    status=201,
-    auth=True,
+    responses={201: TaskOut, **AUTH_ERRORS, **BODY_ERRORS},
+    security=BEARER,
 )
-def create_task(account: CurrentAccount, body: TaskCreate) -> TaskOut:
+@current_account
+def create_task(account: CurrentAccount, body: TaskCreate) -> tuple[TaskOut, int]:
     with services().database.session() as session:
         task = Task(owner_id=account.id, title=body.title, notes=body.notes, due_at=body.due_at)
         session.add(task)
         session.flush()
-        return task_out(task)
+        return task_out(task), 201
 
 
-@endpoint(blueprint, "/<int:task_id>", "GET", summary="One task", response=TaskOut, auth=True)
-def get_task(account: CurrentAccount, task_id: int) -> TaskOut:
-    with read_session() as session:
-        return task_out(_owned(session, account, task_id))
-
-
-@endpoint(
-    blueprint,
+@blueprint.get(
     "/<int:task_id>",
-    "PATCH",
-    summary="Change a task",
-    body=TaskUpdate,
-    response=TaskOut,
-    auth=True,
+    summary="One task",
+    responses={200: TaskOut, **ONE_TASK_ERRORS},
+    security=BEARER,
 )
-def update_task(account: CurrentAccount, task_id: int, body: TaskUpdate) -> TaskOut:
+@current_account
+def get_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
+    with read_session() as session:
+        return task_out(_owned(session, account, path.task_id))
+
+
+@blueprint.patch(
+    "/<int:task_id>",
+    summary="Change a task",
+    responses={200: TaskOut, **ONE_TASK_ERRORS, **BODY_ERRORS},
+    security=BEARER,
+)
+@current_account
+def update_task(account: CurrentAccount, path: TaskPath, body: TaskUpdate) -> TaskOut:
     changes = body.model_dump(exclude_unset=True)
     with services().database.session() as session:
-        task = _owned(session, account, task_id)
+        task = _owned(session, account, path.task_id)
         for field in ("title", "notes"):
             if changes.get(field) is not None:
                 setattr(task, field, changes[field])
@@ -140,34 +157,32 @@ def update_task(account: CurrentAccount, task_id: int, body: TaskUpdate) -> Task
         return task_out(task)
 
 
-@endpoint(
-    blueprint,
+@blueprint.post(
     "/<int:task_id>/complete",
-    "POST",
     summary="Mark a task done",
-    response=TaskOut,
-    auth=True,
+    responses={200: TaskOut, **ONE_TASK_ERRORS, **WRITE_ERRORS},
+    security=BEARER,
 )
-def complete_task(account: CurrentAccount, task_id: int) -> TaskOut:
+@current_account
+def complete_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
     with services().database.session() as session:
-        task = _owned(session, account, task_id)
+        task = _owned(session, account, path.task_id)
         _set_completed(task, True)
         session.flush()
         return task_out(task)
 
 
-@endpoint(
-    blueprint,
+@blueprint.delete(
     "/<int:task_id>",
-    "DELETE",
     summary="Delete a task",
-    status=204,
-    auth=True,
-    response_description="deleted",
+    responses={204: {"description": "deleted"}, **ONE_TASK_ERRORS, **WRITE_ERRORS},
+    security=BEARER,
 )
-def delete_task(account: CurrentAccount, task_id: int) -> None:
+@current_account
+def delete_task(account: CurrentAccount, path: TaskPath) -> Response:
     with services().database.session() as session:
-        session.delete(_owned(session, account, task_id))
+        session.delete(_owned(session, account, path.task_id))
+    return Response(status=204)
 
 
 def _owned(session: Any, account: CurrentAccount, task_id: int) -> Task:

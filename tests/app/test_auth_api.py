@@ -105,3 +105,34 @@ def test_forged_missing_and_expired_tokens_are_401(client: FlaskClient, app: Fla
     expired = client.get("/api/auth/me", headers=headers)
     assert expired.status_code == 401
     assert expired.get_json()["error"]["code"] == "token_expired"
+
+
+def test_a_stranger_gets_401_before_any_input_is_validated(client: FlaskClient) -> None:
+    # Authentication is the dependency resolved before validation: no 422 describes the input.
+    assert client.post("/api/tasks", json={"title": 5}).status_code == 401
+    assert client.get("/api/tasks?limit=0").status_code == 401
+    assert (
+        client.patch("/api/tasks/1", data="{broken", content_type="application/json").status_code
+        == 401
+    )
+    bad = client.get("/api/jobs?surprise=1", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401
+    assert bad.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_a_json_body_sent_without_its_content_type_is_415(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    response = client.post("/api/tasks", data='{"title": "t"}', headers=auth)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+    empty = client.post("/api/tasks", headers=auth)
+    assert empty.status_code == 422
+    assert empty.get_json()["error"]["message"] == "body: Input should be an object"
+    for body in ("[]", '"{}"', "3"):
+        response = client.post(
+            "/api/tasks", data=body, content_type="application/json", headers=auth
+        )
+        assert response.get_json()["error"]["details"]["fields"] == [
+            {"field": "body", "message": "Input should be an object", "type": "model_type"}
+        ], body

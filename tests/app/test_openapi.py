@@ -32,3 +32,34 @@ def test_protected_operations_declare_bearer_auth(client: FlaskClient) -> None:
     assert "security" not in paths["/api/health"]["get"]
     assert {"200", "202", "409", "422"} <= set(paths["/api/jobs"]["post"]["responses"])
     assert "503" in paths["/api/ready"]["get"]["responses"]
+
+
+def test_views_that_take_the_account_are_the_ones_documented_with_bearer_auth(
+    app: Flask, client: FlaskClient
+) -> None:
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    protected = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        needs_account = getattr(app.view_functions[rule.endpoint], "needs_account", False)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            operation = paths[path][method.lower()]
+            assert ("security" in operation) == needs_account, f"{method} {rule.rule}"
+            assert ("401" in operation["responses"]) == needs_account or path == "/api/auth/login"
+            if needs_account:
+                protected.add(f"{method} {path}")
+    assert {"GET /api/tasks", "POST /api/jobs", "GET /api/auth/me"} <= protected
+
+
+def test_every_documented_error_is_our_envelope(client: FlaskClient) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == error_body, f"{method} {path} {status}"
+    assert set(document["components"]["schemas"]["ErrorBody"]["properties"]) == {"error"}

@@ -209,6 +209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["docs_openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ready": {
         parameters: {
             query?: never;
@@ -274,23 +291,6 @@ export interface paths {
         put?: never;
         /** Mark a task done */
         post: operations["tasks_complete_task"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/openapi.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** This document */
-        get: operations["docs_openapi"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -388,14 +388,6 @@ export interface components {
             /** Detail */
             detail: string;
         };
-        /** HealthCheckQuery */
-        HealthCheckQuery: {
-            /**
-             * Limit
-             * @default 20
-             */
-            limit?: number;
-        };
         /**
          * HealthOut
          * @description The process answers.
@@ -420,40 +412,6 @@ export interface components {
              * @default null
              */
             idempotency_key?: string | null;
-        };
-        /** JobListQuery */
-        JobListQuery: {
-            /**
-             * Limit
-             * @description items per page
-             * @default 20
-             */
-            limit?: number;
-            /**
-             * Cursor
-             * @description next_cursor from the previous page
-             * @default null
-             */
-            cursor?: string | null;
-            /**
-             * Type
-             * @default null
-             */
-            type?: string | null;
-            /** @default null */
-            status?: components["schemas"]["JobStatus"] | null;
-            /**
-             * Wait
-             * @description with `version`: seconds to wait for the page to differ from it (long poll)
-             * @default 0
-             */
-            wait?: number;
-            /**
-             * Version
-             * @description a page's `version`
-             * @default null
-             */
-            version?: string | null;
         };
         /**
          * JobOut
@@ -549,15 +507,6 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** JobWaitQuery */
-        JobWaitQuery: {
-            /**
-             * Wait
-             * @description seconds to wait for the job to finish (long poll)
-             * @default 0
-             */
-            wait?: number;
-        };
         /**
          * LogoutOut
          * @description The token is revoked.
@@ -612,26 +561,6 @@ export interface components {
              * @default null
              */
             due_at?: string | null;
-        };
-        /** TaskListQuery */
-        TaskListQuery: {
-            /**
-             * Limit
-             * @description items per page
-             * @default 20
-             */
-            limit?: number;
-            /**
-             * Cursor
-             * @description next_cursor from the previous page
-             * @default null
-             */
-            cursor?: string | null;
-            /**
-             * Completed
-             * @default null
-             */
-            completed?: boolean | null;
         };
         /**
          * TaskOut
@@ -743,7 +672,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Log in with email and password */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -826,7 +755,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoke this token */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -846,6 +775,15 @@ export interface operations {
             };
             /** @description request too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -873,7 +811,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The signed-in account */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -884,6 +822,15 @@ export interface operations {
             };
             /** @description missing, invalid, expired or revoked token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -915,7 +862,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create an account and log in */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -989,13 +936,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description This environment */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EnvOut"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description a dependency is unavailable */
@@ -1018,13 +974,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Liveness: the process answers */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description a dependency is unavailable */
@@ -1049,7 +1014,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Results of the scheduled health check */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1087,13 +1052,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Registered job types */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobTypeList"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description a dependency is unavailable */
@@ -1110,11 +1084,15 @@ export interface operations {
     jobs_list_jobs: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
+                /** @description next_cursor from the previous page */
                 cursor?: string | null;
                 type?: string | null;
                 status?: components["schemas"]["JobStatus"] | null;
+                /** @description with `version`: seconds to wait for the page to differ from it (long poll) */
                 wait?: number;
+                /** @description a page's `version` */
                 version?: string | null;
             };
             header?: never;
@@ -1123,7 +1101,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Your jobs, newest first, filtered by type and status */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,7 +1161,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description Start a job; the same idempotency key returns the same job */
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -1260,6 +1238,7 @@ export interface operations {
     jobs_get_job: {
         parameters: {
             query?: {
+                /** @description seconds to wait for the job to finish (long poll) */
                 wait?: number;
             };
             header?: never;
@@ -1270,7 +1249,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One job; `wait` long-polls until it finishes */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,6 +1332,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description a dependency is unavailable */
             503: {
                 headers: {
@@ -1375,7 +1363,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request cancellation */
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -1420,6 +1408,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description a dependency is unavailable */
             503: {
                 headers: {
@@ -1428,6 +1425,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    docs_openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1440,13 +1455,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Readiness: the database and Temporal answer */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReadyOut"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description a dependency is unavailable */
@@ -1463,7 +1487,9 @@ export interface operations {
     tasks_list_tasks: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
+                /** @description next_cursor from the previous page */
                 cursor?: string | null;
                 completed?: boolean | null;
             };
@@ -1473,7 +1499,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Your tasks */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1524,7 +1550,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a task */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1600,7 +1626,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One task */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1620,6 +1646,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1683,6 +1718,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description a dependency is unavailable */
             503: {
                 headers: {
@@ -1709,7 +1753,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Change a task */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1794,7 +1838,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Mark a task done */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,6 +1874,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description a dependency is unavailable */
             503: {
                 headers: {
@@ -1838,24 +1891,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
-            };
-        };
-    };
-    docs_openapi: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the OpenAPI 3.1 document */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };

@@ -1,7 +1,11 @@
 // Names for the API's schemas, all generated from the OpenAPI document (schema.d.ts).
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 
 type Schemas = components["schemas"];
+/** An operation's query parameters: the API publishes them as parameters, not as a schema. */
+type QueryOf<Operation extends keyof operations> = NonNullable<
+  operations[Operation]["parameters"]["query"]
+>;
 
 export type Account = Schemas["AccountOut"];
 export type Credentials = Schemas["Credentials"];
@@ -11,12 +15,12 @@ export type Task = Schemas["TaskOut"];
 export type TaskCreate = Schemas["TaskCreate"];
 export type TaskUpdate = Schemas["TaskUpdate"];
 export type TaskPage = Schemas["TaskPage"];
-export type TaskListQuery = Schemas["TaskListQuery"];
+export type TaskListQuery = QueryOf<"tasks_list_tasks">;
 export type Job = Schemas["JobOut"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobCreate = Schemas["JobCreate"];
 export type JobPage = Schemas["JobPage"];
-export type JobListQuery = Schemas["JobListQuery"];
+export type JobListQuery = QueryOf<"jobs_list_jobs">;
 export type JobType = Schemas["JobTypeOut"];
 export type EnvInfo = Schemas["EnvOut"];
 export type ErrorBody = Schemas["ErrorBody"];
