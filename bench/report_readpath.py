@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.wrk import trouble
+
 BASELINES = Path(__file__).resolve().parent / "baselines"
 BEFORE = BASELINES / "read_path_before.json"
 FIRST = BASELINES / "read_path_6db2bec.json"  # the read path as first merged
@@ -51,20 +53,30 @@ def markdown(results: dict[str, Any]) -> str:
         *goal_rows(results, was),
         *summary_rows(results),
         "",
+        *_incomplete(results),
         *section(results),
     ]
     return "\n".join(lines)
 
 
 def _load(results: dict[str, Any]) -> str:
-    loads = [
-        part["load_1min"]
-        for part in (results.get("read_profile"), results.get("running_list"))
-        if part and "load_1min" in part
-    ]
+    loads = results.get("load_1min", {})
     if not loads:
         return ""
-    return f" (1-minute load average {min(loads):.1f}-{max(loads):.1f} while the read path ran)"
+    low, high = min(v["min"] for v in loads.values()), max(v["max"] for v in loads.values())
+    each = ", ".join(f"{name} {v['mean']:.1f}" for name, v in loads.items())
+    return f" (1-minute load average {low:.1f}-{high:.1f}; mean by phase: {each})"
+
+
+def _incomplete(results: dict[str, Any]) -> list[str]:
+    """What this run asked for but did not measure, so a partial section says it is one."""
+    failed = results.get("failed", {})
+    done = set(results.get("phase_seconds", {}))
+    lines = [f"Failed in this run: **{name}** ({why})." for name, why in failed.items()]
+    missing = [name for name in results.get("asked", []) if name not in done]
+    if missing:
+        lines.append(f"Not yet measured when this was written: {', '.join(missing)}.")
+    return [*lines, ""] if lines else []
 
 
 def goal_rows(results: dict[str, Any], was: dict[str, Any]) -> list[str]:
@@ -93,8 +105,9 @@ def goal_rows(results: dict[str, Any], was: dict[str, Any]) -> list[str]:
         read, bare = http[JOB_READ], http["bare Flask handler"]
         rows.append(
             f"| authenticated `{JOB_READ.split(' (')[0]}`, finished job | "
-            f"{read['requests_per_s']:.0f} req/s | {bare['requests_per_s']:.0f} req/s "
-            f"(bare Flask) | {read['ratio']:.2f} | {was['auth_read_ratio']:.2f} | "
+            f"{read['requests_per_s']:.0f} req/s{trouble(read)} | "
+            f"{bare['requests_per_s']:.0f} req/s (bare Flask) | {read['ratio']:.2f} | "
+            f"{was['auth_read_ratio']:.2f} | "
             f"{first()['auth_read_ratio']:.2f} | "
             f">= {AUTH_READ_GOAL}: {_met(read['ratio'] >= AUTH_READ_GOAL)} |"
         )
@@ -112,7 +125,8 @@ def summary_rows(results: dict[str, Any]) -> list[str]:
     dash = running["dashboard"]
     idle, loaded = dash["0 jobs"], dash[f"{running['jobs']} running jobs"]
     return [
-        f"| GET /api/jobs, {running['jobs']} unfinished jobs, p50 | {busy['p50_ms']:.1f} ms | "
+        f"| GET /api/jobs, {running['jobs']} unfinished jobs, p50 | {busy['p50_ms']:.1f} ms"
+        f"{trouble(busy)} | "
         f"{base['p50_ms']:.1f} ms (list with none) | {busy['p50_ratio']:.2f} | - | "
         f"{first()['list_p50_ratio']:.2f} | <= {LIST_P50_GOAL}: {_met(ok)} |",
         f"| same, from a web app with no reachable Temporal (0 Temporal calls) | "
@@ -141,13 +155,13 @@ def section(results: dict[str, Any]) -> list[str]:
         ]
         for name, run in running["list"].items():
             lines.append(
-                f"| {name} | {run['requests_per_s']:.0f} | {run['p50_ms']:.1f} ms | "
+                f"| {name}{trouble(run)} | {run['requests_per_s']:.0f} | {run['p50_ms']:.1f} ms | "
                 f"{run['p99_ms']:.1f} ms | {run['p50_ratio']:.2f} |"
             )
         code = old["from_the_code"]
         lines += [
             "",
-            "An open dashboard, emulated by `bench/readpath.py` exactly as "
+            "An open dashboard, emulated by `bench/running_list.py` exactly as "
             "`frontend/src/jobs/useJobUpdates.ts` runs it (one long-polled list request at a "
             "time, `wait=25`, at most one a second), counted over "
             f"{running.get('dashboard_seconds', 60):.0f} s each:",
@@ -178,11 +192,7 @@ def section(results: dict[str, Any]) -> list[str]:
             "| where | before | at 6db2bec | now |",
             "|---|---|---|---|",
         ]
-        for name, share in profile["buckets"].items():
-            lines.append(
-                f"| {name} | {was['buckets'].get(name, 0):.0%} | "
-                f"{then['buckets'].get(name, 0):.0%} | {share:.0%} |"
-            )
+        lines += _share_rows(profile["buckets"], was["buckets"], then["buckets"])
         lines += [
             "",
             "Inside the token lookup and the job read, by cause:",
@@ -190,15 +200,11 @@ def section(results: dict[str, Any]) -> list[str]:
             "| layer | before | at 6db2bec | now |",
             "|---|---|---|---|",
         ]
-        for name, share in profile["db_layers"].items():
-            lines.append(
-                f"| {name} | {was['db_layers'].get(name, 0):.0%} | "
-                f"{then['db_layers'].get(name, 0):.0%} | {share:.0%} |"
-            )
+        lines += _share_rows(profile["db_layers"], was["db_layers"], then["db_layers"])
         lines += [
             "",
             f"The job read served {profile['wrk']['requests_per_s']:.0f} req/s under py-spy "
-            f"({profile['samples']} samples).",
+            f"({profile['samples']} samples){trouble(profile['wrk'])}.",
             "",
             "Before, a read took two pool checkouts (each "
             "pre-pinged: a `SELECT 1` round trip) and two transactions (BEGIN and COMMIT round "
@@ -218,6 +224,13 @@ def section(results: dict[str, Any]) -> list[str]:
             "",
         ]
     return lines
+
+
+def _share_rows(now: dict[str, float], was: dict[str, float], then: dict[str, float]) -> list[str]:
+    return [
+        f"| {name} | {was.get(name, 0):.0%} | {then.get(name, 0):.0%} | {share:.0%} |"
+        for name, share in now.items()
+    ]
 
 
 def _largest(shares: dict[str, float]) -> str:
