@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -17,27 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.sampler import Sampler
 
-class LoadSampler:
+
+class LoadSampler(Sampler):
     """The 1-minute load average every 5 s while a phase runs: the shared machine's noise."""
 
     def __init__(self) -> None:
-        self.samples = [os.getloadavg()[0]]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
+        super().__init__(5)
+        self.samples: list[float] = []
 
-    def _sample(self) -> None:
-        while not self._stop.wait(5):
-            self.samples.append(os.getloadavg()[0])
-
-    def __enter__(self) -> LoadSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
         self.samples.append(os.getloadavg()[0])
+
+    def finish(self) -> None:
+        self.sample()
 
     def summary(self) -> dict[str, float]:
         s = self.samples

@@ -189,19 +189,11 @@ def section(results: dict[str, Any]) -> list[str]:
             "of the in-request samples; before is the same measurement at the previous read "
             f"path ({was['measured']}); at 6db2bec, as printed in its section.",
             "",
-            "| where | before | at 6db2bec | now |",
-            "|---|---|---|---|",
-        ]
-        lines += _share_rows(profile["buckets"], was["buckets"], then["buckets"])
-        lines += [
+            *_share_table("where", profile["buckets"], was["buckets"], then["buckets"]),
             "",
             "Inside the token lookup and the job read, by cause:",
             "",
-            "| layer | before | at 6db2bec | now |",
-            "|---|---|---|---|",
-        ]
-        lines += _share_rows(profile["db_layers"], was["db_layers"], then["db_layers"])
-        lines += [
+            *_share_table("layer", profile["db_layers"], was["db_layers"], then["db_layers"]),
             "",
             f"The job read served {profile['wrk']['requests_per_s']:.0f} req/s under py-spy "
             f"({profile['samples']} samples){trouble(profile['wrk'])}.",
@@ -226,10 +218,16 @@ def section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _share_rows(now: dict[str, float], was: dict[str, float], then: dict[str, float]) -> list[str]:
+def _share_table(
+    what: str, now: dict[str, float], was: dict[str, float], then: dict[str, float]
+) -> list[str]:
     return [
-        f"| {name} | {was.get(name, 0):.0%} | {then.get(name, 0):.0%} | {share:.0%} |"
-        for name, share in now.items()
+        f"| {what} | before | at 6db2bec | now |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {was.get(name, 0):.0%} | {then.get(name, 0):.0%} | {share:.0%} |"
+            for name, share in now.items()
+        ),
     ]
 
 
