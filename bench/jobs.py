@@ -20,25 +20,29 @@ from bench.stack import Bench
 from devstack.api import TERMINAL
 
 
-async def api_echo(http: httpx.AsyncClient, message: str) -> None:
+async def api_echo(http: httpx.AsyncClient, message: str) -> dict[str, Any]:
     """POST /api/jobs, then long-poll GET /api/jobs/<id>?wait=30 until it is terminal."""
     response = await http.post("/api/jobs", json={"type": "echo", "input": {"message": message}})
-    job = response.json()
+    job: dict[str, Any] = response.json()
     while job["status"] not in TERMINAL:
         job = (await http.get(f"/api/jobs/{job['id']}", params={"wait": 30})).json()
     if job["status"] != "succeeded" or job["result"]["message"] != message:
         raise RuntimeError(f"echo job ended {job['status']}: {job}")
+    return job
 
 
-async def sdk_echo(client: Client, task_queue: str, message: str) -> None:
+async def sdk_echo(client: Client, task_queue: str, message: str) -> str:
+    """The echo workflow run to its end through the SDK; its workflow id."""
+    workflow_id = f"bench-sdk-{uuid.uuid4()}"
     result = await client.execute_workflow(
         EchoWorkflow.run,
         args=[JobContext(), EchoInput(message=message)],
-        id=f"bench-sdk-{uuid.uuid4()}",
+        id=workflow_id,
         task_queue=task_queue,
     )
     if result.message != message:
         raise RuntimeError(f"echo workflow returned {result}")
+    return workflow_id
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -57,7 +61,7 @@ def api_client(bench: Bench, connections: int, timeout: float) -> httpx.AsyncCli
 async def job_latency(bench: Bench, samples: int, warmup: int) -> dict[str, Any]:
     client = await Client.connect(bench.temporal.address, data_converter=pydantic_data_converter)
     async with api_client(bench, 4, 60) as http:
-        sides: dict[str, Callable[[str], Awaitable[None]]] = {
+        sides: dict[str, Callable[[str], Awaitable[object]]] = {
             "api": lambda m: api_echo(http, m),
             "sdk": lambda m: sdk_echo(client, bench.task_queue, m),
         }

@@ -1,7 +1,7 @@
 """Run every benchmark once against real processes and write `docs/benchmarks.md`.
 
 Each phase's results are written as soon as it finishes (`artifacts/bench/results.json`, and
-the read-path section of the page); a phase that fails is reported as failed and the others
+the page's sections it measured); a phase that fails is reported as failed and the others
 still run and are written.
 """
 
@@ -14,10 +14,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from bench import latency_hops
 from bench.api_profile import profile_api_path
 from bench.footprint import idle_footprint
 from bench.http_load import http_load
 from bench.jobs import job_latency, job_throughput
+from bench.latency_hops import measure_hops
 from bench.machine import machine
 from bench.phases import Recorder
 from bench.read_profile import profile_read_path
@@ -38,6 +40,7 @@ PHASES = {
     "profile": "profile",
     "read-profile": "read_profile",
     "list": "running_list",
+    "hops": "hops",
     "startup": "startup",
 }
 # What issue 12's section of docs/benchmarks.md reports; a partial run of these writes it too.
@@ -64,12 +67,16 @@ def stack_phases(quick: bool) -> dict[str, Callable[[Bench], Any]]:
         "list": lambda bench: list_with_running(
             bench, seconds=3 if quick else 8, dashboard_seconds=20 if quick else 60
         ),
+        "hops": lambda bench: measure_hops(bench, samples=20 if quick else 100),
     }
 
 
-def write_read_path(results: dict[str, Any]) -> None:
+def write_sections(results: dict[str, Any]) -> None:
+    """The sections of docs/benchmarks.md whose phases have results in this run."""
     if any(PHASES[name] in results for name in READ_PATH_PHASES):
         write_section(SECTION, markdown(results))
+    if "hops" in results:
+        write_section(latency_hops.SECTION, latency_hops.markdown(results))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         default=",".join(PHASES),
         help=f"comma-separated phases to run (default all: {','.join(PHASES)}); the whole "
-        "page is written only when all run, else its read-path section and results.json",
+        "page is written only when all run, else the sections measured and results.json",
     )
     args = parser.parse_args(argv)
     only = [name for name in PHASES if name in set(args.only.split(","))]
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" + (f" BENCH_ARGS='{' '.join(flags)}'" if flags else "")
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "command": command}
     results["asked"] = only
-    recorder = Recorder(ARTIFACTS / "results.json", results, write_read_path)
+    recorder = Recorder(ARTIFACTS / "results.json", results, write_sections)
     started = time.perf_counter()
     with running_stack() as bench:
         wait_until(lambda: idle_footprint(bench.pids()), 10, "process footprints")
@@ -104,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         recorder.phase("startup", "startup", lambda: make_run_startup(runs=1 if args.quick else 3))
     results["wall_seconds"] = time.perf_counter() - started
     recorder.write()
-    section = f" and the {SECTION} section" if set(only) & READ_PATH_PHASES else ""
-    print(f"wrote {recorder.path}{section}")
+    print(f"wrote {recorder.path} and the sections of docs/benchmarks.md it measured")
     if recorder.failed:
         print(f"failed phases: {', '.join(recorder.failed)}; the others are written")
         return 1
