@@ -119,4 +119,17 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {name} | {value:.1f} | - | - |")
         else:
             lines.append(f"| {name} | {value:.1f} | {base:.1f} | {value - base:+.1f} |")
+    before = api["request sent -> workflow started"] - sdk["request sent -> workflow started"]
+    engine = api["workflow started -> closed (engine)"] - sdk["workflow started -> closed (engine)"]
+    after = api["closed -> caller saw it"] - sdk["closed -> caller saw it"]
+    lines += [
+        "",
+        f"Of the API job's {api['whole job'] - sdk['whole job']:+.1f} ms (medians of each hop, "
+        f"so they need not add up): {before:+.1f} ms before Temporal has the workflow (HTTP, "
+        f"token, validation, the row's INSERT, then the start RPC), {engine:+.1f} ms in the "
+        f"engine, and {after:+.1f} ms after it closed, of which the worker's own result wait "
+        f"is {api['closed -> worker knew (result wait)']:.1f} ms (the SDK caller's whole wait "
+        f"is {sdk['closed -> caller saw it']:.1f} ms) and the row write, NOTIFY, wake-up and "
+        f"answer {api['worker knew -> caller saw it (write, NOTIFY, wake, HTTP)']:.1f} ms.",
+    ]
     return "\n".join(lines)
