@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import random
 import resource
 import shutil
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,10 +40,12 @@ from app.auth.tokens import _digest, token_lookup
 from app.db import utcnow
 from app.migrate import upgrade
 from app.models import Account, AuthToken, Job
+from bench.density_load import Load, ServerConnections, busy, later, open_clients
+from bench.density_report import markdown
 from bench.sections import write_section
+from bench.stack import ARTIFACTS
 from devstack.pgbouncer import PgBouncer
 from devstack.postgres import PostgresServer
-from devstack.processes import ROOT
 from envctl.database.budget import connection_budget
 from envctl.database.pooler import admit_pooler
 from envctl.database.provision import provision
@@ -56,46 +54,11 @@ from envctl.manifests.render import build_objects
 from envctl.model.config import load_config
 from envctl.model.environment import EnvironmentKind, build_environment
 
-ARTIFACTS = ROOT / "artifacts" / "bench"
 MAX_CONNECTIONS = 50
 SUPERUSER_RESERVED = 2
 SEED = "seed_density"
 TOKEN = "density-" + "t" * 40
 JOB_ID = str(uuid.UUID(int=1))
-
-
-@dataclass
-class Load:
-    """What the clients saw: per-query latencies (seconds), refusals and errors."""
-
-    latencies: list[float] = field(default_factory=list)
-    first: list[float] = field(default_factory=list)  # each client's first query of its turn
-    refused: int = 0
-    errors: list[str] = field(default_factory=list)
-    clients_that_queried: int = 0
-
-    def summary(self, seconds: float) -> dict[str, Any]:
-        ordered = sorted(self.latencies)
-
-        def pct(p: float) -> float:
-            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0.0
-
-        return {
-            "queries": len(ordered),
-            "queries_per_second": len(ordered) / seconds if seconds else 0.0,
-            "p50_ms": pct(0.50),
-            "p99_ms": pct(0.99),
-            "p90_ms": pct(0.90),
-            "max_ms": ordered[-1] * 1000 if ordered else 0.0,
-            "mean_ms": statistics.fmean(ordered) * 1000 if ordered else 0.0,
-            "first_query_p50_ms": statistics.median(self.first) * 1000 if self.first else 0.0,
-            "first_query_max_ms": max(self.first) * 1000 if self.first else 0.0,
-            "refused": self.refused,
-            "errors": len(self.errors),
-            "first_errors": self.errors[:3],
-            "clients_that_queried": self.clients_that_queried,
-            "seconds": seconds,
-        }
 
 
 def raise_file_limit(needed: int) -> int:
@@ -136,94 +99,6 @@ def make_seed(server: PostgresServer) -> int:
         account_id = account.id
     engine.dispose()
     return account_id
-
-
-async def open_clients(
-    urls: list[str], load: Load, at_once: int
-) -> list[psycopg.AsyncConnection[Any]]:
-    gate = asyncio.Semaphore(at_once)
-    opened: list[psycopg.AsyncConnection[Any]] = []
-
-    async def one(url: str) -> None:
-        async with gate:
-            try:
-                connection = await psycopg.AsyncConnection.connect(
-                    url, prepare_threshold=None, connect_timeout=30
-                )
-            except psycopg.OperationalError as error:
-                load.refused += 1
-                load.errors.append(str(error).strip().splitlines()[-1])
-                return
-            opened.append(connection)
-
-    await asyncio.gather(*(one(url) for url in urls))
-    return opened
-
-
-async def busy(
-    connections: list[psycopg.AsyncConnection[Any]],
-    seconds: float,
-    interval: float,
-    queries: list[tuple[str, dict[str, Any]]],
-    load: Load,
-) -> None:
-    """Every connection sends the queries once per `interval` (random phase) for `seconds`."""
-
-    async def client(connection: psycopg.AsyncConnection[Any]) -> None:
-        end = time.monotonic() + seconds
-        await asyncio.sleep(random.uniform(0, interval))  # noqa: S311  (spread, not secrecy)
-        ran = 0
-        while time.monotonic() < end:
-            tick = time.monotonic()
-            for text, params in queries:
-                started = time.perf_counter()
-                try:
-                    await (await connection.execute(text, params)).fetchall()
-                    await connection.commit()
-                except psycopg.Error as error:
-                    load.errors.append(str(error).strip().splitlines()[0])
-                    return
-                load.latencies.append(time.perf_counter() - started)
-                if ran == 0:
-                    load.first.append(load.latencies[-1])
-                ran += 1
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
-        if ran:
-            load.clients_that_queried += 1
-
-    await asyncio.gather(*(client(c) for c in connections))
-
-
-async def later(delay: float, work: Awaitable[None]) -> None:
-    await asyncio.sleep(delay)
-    await work
-
-
-class ServerConnections:
-    """Samples the server's client backends (what PgBouncer and the clients hold)."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        self.samples: list[int] = []
-        self._stop = asyncio.Event()
-
-    async def run(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self.admin_url, autocommit=True) as c:
-            while not self._stop.is_set():
-                row = await (
-                    await c.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
-                        "'client backend' AND pid <> pg_backend_pid()"
-                    )
-                ).fetchone()
-                self.samples.append(int(row[0]) if row else 0)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), 0.2)
-
-    def stop(self) -> dict[str, float]:
-        self._stop.set()
-        samples = self.samples or [0]
-        return {"max": max(samples), "mean": statistics.fmean(samples)}
 
 
 async def measure(
@@ -303,69 +178,6 @@ async def measure(
     return results
 
 
-def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
-    d, p = results["direct"], results["pooled"]
-    ratio50 = p["p50_ms"] / d["p50_ms"] if d["p50_ms"] else float("nan")
-    ratio99 = p["p99_ms"] / d["p99_ms"] if d["p99_ms"] else float("nan")
-    met = p["refused"] == 0 and p["errors"] == 0 and ratio99 < 3 and results["previews"] == 100
-    pooler = results["pooler"]
-    rows = [
-        "## Density: 100 previews on one PostgreSQL through PgBouncer",
-        "",
-        "Generated by `make bench-density` (`bench/density.py`), one run: PostgreSQL "
-        f"{results['postgres_version']} with `max_connections = {MAX_CONNECTIONS}` "
-        f"(`superuser_reserved_connections = {SUPERUSER_RESERVED}`), "
-        f"{results['pgbouncer_version']} "
-        "from Debian configured by `envctl/database/pooler.py` (transaction pooling, "
-        "fallback `*` entry, "
-        f"`auth_query`), {results['previews']} previews provisioned by envctl "
-        f"({results['provision_seconds']:.1f} s, clones of a migrated seed). Each client sends "
-        "the token lookup and the job read, each in its own transaction, once every "
-        f"{args.interval * 1000:.0f} ms. Direct: {args.direct_previews} previews x "
-        f"{results['budget']} connections to PostgreSQL, all busy for {args.direct_seconds:.0f} s "
-        "(half before the pooled run, half after). "
-        f"Pooled: all {results['open_client_connections']} connections stay open; previews take "
-        f"turns of {args.turn_seconds:.0f} s, {args.busy} busy at a time, so every connection "
-        "runs queries.",
-        "",
-        f"| | direct ({args.direct_previews} previews) | pooled ({results['previews']} previews) "
-        "| ratio |",
-        "|---|---|---|---|",
-        f"| client connections | {args.direct_previews * results['budget']} | "
-        f"{results['open_client_connections']} | - |",
-        f"| refused connections | {d['refused']} | {p['refused']} | - |",
-        f"| query errors | {d['errors']} | {p['errors']} | - |",
-        f"| clients that ran queries | {d['clients_that_queried']} | "
-        f"{p['clients_that_queried']} | - |",
-        f"| queries | {d['queries']} | {p['queries']} | - |",
-        f"| queries/s | {d['queries_per_second']:.0f} | {p['queries_per_second']:.0f} | "
-        f"{p['queries_per_second'] / d['queries_per_second']:.2f} |",
-        f"| p50 | {d['p50_ms']:.2f} ms | {p['p50_ms']:.2f} ms | {ratio50:.2f} |",
-        f"| p90 | {d['p90_ms']:.2f} ms | {p['p90_ms']:.2f} ms | - |",
-        f"| p99 | {d['p99_ms']:.2f} ms | {p['p99_ms']:.2f} ms | {ratio99:.2f} |",
-        f"| max | {d['max_ms']:.0f} ms | {p['max_ms']:.0f} ms | - |",
-        f"| server connections (max / mean) | {d['server_connections']['max']} / "
-        f"{d['server_connections']['mean']:.1f} | {p['server_connections']['max']} / "
-        f"{p['server_connections']['mean']:.1f} | - |",
-        f"| server connections while opening the clients (max) | - | "
-        f"{results['server_connections_while_opening']['max']} | - |",
-        f"| first query of a client's turn (p50 / max) | {d['first_query_p50_ms']:.2f} / "
-        f"{d['first_query_max_ms']:.0f} ms | {p['first_query_p50_ms']:.2f} / "
-        f"{p['first_query_max_ms']:.0f} ms | - |",
-        "",
-        f"Goal (100 previews, none refused, p99 < 3x direct): **{'met' if met else 'NOT met'}**. "
-        f"PgBouncer: `default_pool_size = {pooler['default_pool_size']}`, `max_db_connections = "
-        f"{pooler['max_db_connections']}`, `server_idle_timeout = "
-        f"{pooler['server_idle_timeout_seconds']:g}`, `max_client_conn = "
-        f"{pooler['max_client_conn']}`. Opening the 1,600 connections took "
-        f"{results['connect_seconds']:.1f} s (SCRAM per connection). The machine is shared: 2 "
-        f"cores, load average {results['load_average'][0]:.0f} at the start and "
-        f"{results['load_average'][1]:.0f} at the end, everything here under `nice -n 10`, so "
-        "the absolute latencies are mostly waiting for a CPU; read the ratios.",
-    ]
-    return "\n".join(rows)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--previews", type=int, default=100)
@@ -419,6 +231,8 @@ def main() -> int:
             postgres_version=str(version[0]).split()[0] if version else "?",
             pgbouncer_version=bouncer.version(),
             pooler=config.pooler.model_dump(),
+            max_connections=MAX_CONNECTIONS,
+            superuser_reserved=SUPERUSER_RESERVED,
             args=vars(args),
         )
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.report_notes import notes, profile_section
+from bench.report_plot import plot_results
 from bench.report_readpath import AUTH_READ_GOAL, LATENCY_GOAL, LATENCY_P99_GOAL, THROUGHPUT_GOAL
 from bench.sections import LINT_NOTE, write_page
 
@@ -166,7 +168,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         "|---|---|---|---|---|---|",
     ]
     peaks = tp["peak_rss_mib"]
-    after = results["idle_after_load_footprint"]
+    after = tp["idle_after_load_footprint"]
     for name, idle in results["idle_footprint"].items():
         lines.append(
             f"| {name} | {idle['rss_mib']:.0f} | {idle['pss_mib']:.0f} | "
@@ -185,119 +187,3 @@ def render(results: dict[str, Any], plot_name: str) -> str:
     ]
     lines += ["## Reading these numbers", "", *notes(results), ""]
     return "\n".join(lines)
-
-
-def notes(results: dict[str, Any]) -> list[str]:
-    tp = results["throughput"]
-    cpu = tp["cpu_ms_per_job"]
-    web, worker, server = (
-        "web app (gunicorn, 2 workers x 4 threads)",
-        "worker (temporal_server.py)",
-        "Temporal dev server",
-    )
-    per_job_sdk = sum(cpu["sdk"].values())
-    cores = int(results["machine"]["cores"])
-    job_read = results["http"]["GET /api/jobs/<id> (authenticated)"]
-    return [
-        f"- **The engine is the ceiling.** In the SDK rounds the dev server spent "
-        f"{cpu['sdk'][server]:.0f} ms of CPU per echo job (its SQLite file, as in the "
-        f"previews) and the worker {cpu['sdk'][worker]:.0f} ms: about "
-        f"{per_job_sdk:.0f} ms per job, so {cores} cores allow roughly "
-        f"{cores * 1000 / per_job_sdk:.0f} jobs/s before anything else runs. Both sides "
-        "share that ceiling; the throughput ratio is what the web app costs on top.",
-        f"- **What the app adds per job**: {cpu['api'][web]:.0f} ms of web-app CPU (two HTTP "
-        "requests, token lookups, the job row written) and the worker's row writes; the "
-        "long poll waits on the row's NOTIFY, not on Temporal, and the dev server spent "
-        f"{cpu['api'][server] - cpu['sdk'][server]:+.0f} ms per job more in the app's rounds "
-        "(the worker's result watch and the reconciler's visibility lists).",
-        "- **Before issue 12** (`bench/baselines/read_path_before.json`): p50 1.10x, p99 "
-        "1.33x, throughput 0.89x the SDK, the authenticated read 0.11x a bare handler.",
-        f"- **The authenticated job read** serves {job_read['ratio']:.2f}x a bare handler's "
-        "rate: one connection, one pre-ping, the token lookup and the row read, on the same "
-        "2 cores as wrk and PostgreSQL. `/api/health`, which touches nothing, runs at the bare "
-        "rate.",
-        "- **Sizing.** Requests from idle PSS, limits from peak RSS plus headroom: see the "
-        "footprint table. The dev server grows with its history (SQLite cache), so give it "
-        "the most headroom.",
-    ]
-
-
-def profile_section(profile: dict[str, Any] | None) -> list[str]:
-    if not profile:
-        return []
-    lines = [
-        "### Where the app's time goes",
-        "",
-        f"py-spy sampled the gunicorn workers for {profile['seconds']} s (idle threads "
-        f"included, so waits count) while one caller ran {profile['jobs']} API echo jobs. "
-        "Share of the samples taken inside a request:",
-        "",
-        "| where | share |",
-        "|---|---|",
-    ]
-    lines += [f"| {name} | {share:.0%} |" for name, share in profile["buckets"].items()]
-    lines += [
-        "",
-        "App functions on the stack (inclusive share of in-request samples):",
-        "",
-        "| function | share |",
-        "|---|---|",
-    ]
-    lines += [
-        f"| `{name.split(' (')[0]}` ({name.split(' (')[-1].rstrip(')')}) | {share:.0%} |"
-        for name, share in profile["app_functions"].items()
-    ]
-    return [*lines, ""]
-
-
-def plot_results(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(2, 2, figsize=(12, 8))
-    latency = results["latency"]["raw_ms"]
-    ax = axes[0][0]
-    for side, label in (("api", "app (HTTP API)"), ("sdk", "raw SDK")):
-        values = sorted(latency[side])
-        ax.plot(values, [(n + 1) / len(values) for n in range(len(values))], label=label)
-    ax.set_xlabel("echo job latency (ms)")
-    ax.set_ylabel("fraction of jobs")
-    ax.set_title("Job latency, cumulative")
-    ax.legend()
-
-    tp = results["throughput"]
-    ax = axes[0][1]
-    ax.bar(["app (HTTP API)", "raw SDK"], [tp["api_jobs_per_s"], tp["sdk_jobs_per_s"]])
-    ax.set_ylabel("jobs/s")
-    ax.set_title(f"Throughput: {tp['jobs']} echo jobs, {tp['concurrency']} at a time")
-
-    http = results["http"]
-    names = ["bare Flask handler", "GET /api/health", "GET /api/jobs/<id> (authenticated)"]
-    ax = axes[1][0]
-    ax.bar(
-        ["bare Flask", "/api/health", "/api/jobs/<id>"], [http[n]["requests_per_s"] for n in names]
-    )
-    ax.set_ylabel("requests/s")
-    ax.set_title("HTTP under wrk (same gunicorn settings)")
-
-    ax = axes[1][1]
-    idle = results["idle_footprint"]
-    labels = ["web app", "worker", "dev server"]
-    x = range(len(labels))
-    peaks = tp["peak_rss_mib"]
-    ax.bar([i - 0.2 for i in x], [v["rss_mib"] for v in idle.values()], 0.4, label="idle")
-    ax.bar(
-        [i + 0.2 for i in x],
-        [peaks.get(f"{n} [api]", 0) for n in idle],
-        0.4,
-        label="peak, app load",
-    )
-    ax.set_xticks(list(x), labels)
-    ax.set_ylabel("RSS incl. children (MiB)")
-    ax.set_title("Footprint")
-    ax.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)

@@ -1,0 +1,136 @@
+"""Echo job latency and throughput: the jobs API against the raw Temporal SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from app.jobs.base import JobContext
+from app.jobs.echo import EchoInput, EchoWorkflow
+from bench.footprint import RssSampler
+from bench.stack import Bench
+from devstack.api import TERMINAL
+
+
+async def api_echo(http: httpx.AsyncClient, message: str) -> dict[str, Any]:
+    """POST /api/jobs, then long-poll GET /api/jobs/<id>?wait=30 until it is terminal."""
+    response = await http.post("/api/jobs", json={"type": "echo", "input": {"message": message}})
+    job: dict[str, Any] = response.json()
+    while job["status"] not in TERMINAL:
+        job = (await http.get(f"/api/jobs/{job['id']}", params={"wait": 30})).json()
+    if job["status"] != "succeeded" or job["result"]["message"] != message:
+        raise RuntimeError(f"echo job ended {job['status']}: {job}")
+    return job
+
+
+async def sdk_echo(client: Client, task_queue: str, message: str) -> str:
+    """The echo workflow run to its end through the SDK; its workflow id."""
+    workflow_id = f"bench-sdk-{uuid.uuid4()}"
+    result = await client.execute_workflow(
+        EchoWorkflow.run,
+        args=[JobContext(), EchoInput(message=message)],
+        id=workflow_id,
+        task_queue=task_queue,
+    )
+    if result.message != message:
+        raise RuntimeError(f"echo workflow returned {result}")
+    return workflow_id
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def api_client(bench: Bench, connections: int, timeout: float) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(
+        base_url=bench.stack.url, headers=bench.auth, timeout=timeout, limits=limits
+    )
+
+
+async def job_latency(bench: Bench, samples: int, warmup: int) -> dict[str, Any]:
+    client = await Client.connect(bench.temporal.address, data_converter=pydantic_data_converter)
+    async with api_client(bench, 4, 60) as http:
+        sides: dict[str, Callable[[str], Awaitable[object]]] = {
+            "api": lambda m: api_echo(http, m),
+            "sdk": lambda m: sdk_echo(client, bench.task_queue, m),
+        }
+        timings: dict[str, list[float]] = {"api": [], "sdk": []}
+        for n in range(warmup + samples):
+            # Alternate which side goes first, so neither always follows the other.
+            order = ("api", "sdk") if n % 2 == 0 else ("sdk", "api")
+            for side in order:
+                started = time.perf_counter()
+                await sides[side](f"latency {side} {n}")
+                if n >= warmup:
+                    timings[side].append((time.perf_counter() - started) * 1000)
+    summary = {
+        side: {
+            "p50_ms": percentile(values, 50),
+            "p90_ms": percentile(values, 90),
+            "p99_ms": percentile(values, 99),
+            "mean_ms": statistics.fmean(values),
+            "samples": len(values),
+        }
+        for side, values in timings.items()
+    }
+    return {
+        **summary,
+        "ratio_p50": summary["api"]["p50_ms"] / summary["sdk"]["p50_ms"],
+        "ratio_p99": summary["api"]["p99_ms"] / summary["sdk"]["p99_ms"],
+        "raw_ms": timings,
+    }
+
+
+async def throughput_round(bench: Bench, side: str, jobs: int, concurrency: int) -> float:
+    limit = asyncio.Semaphore(concurrency)
+    client = await Client.connect(bench.temporal.address, data_converter=pydantic_data_converter)
+    async with api_client(bench, concurrency, 120) as http:
+
+        async def one(n: int) -> None:
+            async with limit:
+                if side == "api":
+                    await api_echo(http, f"throughput {n}")
+                else:
+                    await sdk_echo(client, bench.task_queue, f"throughput {n}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(jobs)))
+        return jobs / (time.perf_counter() - started)
+
+
+def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> dict[str, Any]:
+    rates: dict[str, list[float]] = {"api": [], "sdk": []}
+    peaks: dict[str, float] = {}
+    cpu_ms_per_job: dict[str, dict[str, float]] = {"api": {}, "sdk": {}}
+    for n in range(rounds):
+        for side in ("api", "sdk") if n % 2 == 0 else ("sdk", "api"):
+            with RssSampler(bench.pids()) as sampler:
+                rates[side].append(asyncio.run(throughput_round(bench, side, jobs, concurrency)))
+            for name, peak in sampler.peaks_mib.items():
+                key = f"{name} [{side}]"
+                peaks[key] = max(peaks.get(key, 0.0), peak)
+            for name, used in sampler.cpu_used.items():
+                spent = cpu_ms_per_job[side].get(name, 0.0) + used * 1000 / jobs / rounds
+                cpu_ms_per_job[side][name] = spent
+    api, sdk = statistics.fmean(rates["api"]), statistics.fmean(rates["sdk"])
+    return {
+        "jobs": jobs,
+        "concurrency": concurrency,
+        "rounds": rates,
+        "api_jobs_per_s": api,
+        "sdk_jobs_per_s": sdk,
+        "ratio": api / sdk,
+        "peak_rss_mib": peaks,
+        "cpu_ms_per_job": cpu_ms_per_job,
+    }
