@@ -151,11 +151,18 @@ describe("the jobs dashboard", () => {
     const clicked = vi
       .spyOn(HTMLAnchorElement.prototype, "click")
       .mockImplementation(() => undefined);
+    let finish = () => {};
+    const finishing = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     const { user, backend } = renderJobs({
       "GET /api/jobs": sequence(
         () => page([running(1)], "a1"),
         () => page([running(2)], "a2"),
-        () => page([finished], "a3"),
+        async () => {
+          await finishing; // until "Running" was seen: a 5 ms poll would race the check
+          return page([finished], "a3");
+        },
       ),
       "GET /api/jobs/:id/artifact": () =>
         new Response("id,title\n1,Milk\n", {
@@ -165,6 +172,7 @@ describe("the jobs dashboard", () => {
 
     const card = await jobCard(/export/);
     expect(within(card).getByText("Running")).toBeInTheDocument();
+    finish();
     expect(await within(card).findByText("3 of 3 done")).toBeInTheDocument();
     expect(within(card).getByText("Succeeded")).toBeInTheDocument();
     expect(within(card).getByRole("progressbar", { name: "Progress" })).toHaveAttribute(
@@ -273,15 +281,25 @@ describe("the jobs dashboard", () => {
 
   it("says live updates are paused while the API fails, and resumes", async () => {
     const running = job({ id: EXPORT_ID, status: "running", progress: { done: 1, total: 2 } });
+    // The API recovers only once the notice was seen: with a 5 ms poll it would otherwise
+    // be gone again before the assertion ran.
+    let recover = () => {};
+    const recovered = new Promise<void>((resolve) => {
+      recover = resolve;
+    });
     renderJobs({
       "GET /api/jobs": sequence(
         () => page([running], "c1"),
         () => apiError(503, "database_unavailable", "the database is unavailable"),
-        () => page([{ ...running, status: "succeeded", progress: { done: 2, total: 2 } }], "c2"),
+        async () => {
+          await recovered;
+          return page([{ ...running, status: "succeeded", progress: { done: 2, total: 2 } }], "c2");
+        },
       ),
     });
 
     expect(await screen.findByText(/Live updates paused: /)).toBeInTheDocument();
+    recover();
     expect(await screen.findByText("Succeeded")).toBeInTheDocument();
     expect(screen.queryByText(/Live updates paused/)).not.toBeInTheDocument();
   });
