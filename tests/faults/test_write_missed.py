@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +18,14 @@ import psycopg
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from app.db import Database
+from app.migrate import upgrade
 from devstack.api import ApiClient
+from devstack.postgres import PostgresServer
 from devstack.stack import Stack, process_env
 from devstack.temporal_dev import TemporalDevServer
 from devstack.waiting import wait_until
+from tests.conftest import settings_from_env
 from tests.faults.ledger import Ledger, assert_clean, now
 from tests.faults.report import record
 
@@ -32,8 +37,19 @@ BOUND_SECONDS = 2 * RECONCILE_SECONDS + 5  # a pass after start-up, plus its own
 
 
 @pytest.fixture
-def stack(base_env: dict[str, str], migrated: None, tmp_path: Path) -> Iterator[Stack]:
-    stack = Stack.start(process_env(base_env), tmp_path)
+def stack(
+    base_env: dict[str, str], postgres: PostgresServer | None, tmp_path: Path
+) -> Iterator[Stack]:
+    # A database of its own: the run's in-process worker (tests/app's, alive for the whole
+    # session) reconciles every row of the shared one, and would repair the rows this case
+    # holds unwritten while its own worker is dead.
+    assert postgres is not None, "this case needs its own database on the test PostgreSQL"
+    url = postgres.create_database(f"write_missed_{uuid.uuid4().hex[:8]}")
+    env = process_env({**base_env, "DATABASE_URL": url})
+    database = Database(settings_from_env(env))
+    upgrade(database.engine)
+    database.dispose()
+    stack = Stack.start(env, tmp_path)
     yield stack
     stack.stop()
 
@@ -67,7 +83,7 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
     with psycopg.connect(libpq_url(stack.env["DATABASE_URL"])) as lock:
         # What the rows say once locked: on a slow machine a job may have finished (and its
         # row said so) before the lock was taken; only the rows still unfinished are missed.
-        locked = dict(
+        locked: dict[str, str] = dict(
             lock.execute(
                 "SELECT id::text, status FROM jobs WHERE id = ANY(%s) FOR UPDATE", (ids,)
             ).fetchall()
