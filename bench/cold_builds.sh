@@ -41,6 +41,7 @@ if $ui_mode; then # the UI server build of scripts/temporal_ui_image.sh, without
 fi
 
 cd "$root"
+load_at_start=$(cut -d" " -f1 /proc/loadavg)
 for component in ${COMPONENTS:-kubernetes etcd kwok temporal-$temporal temporal-$previous ui-server}; do
 	case $component in
 	kubernetes | etcd | kwok) measure "$component" cluster/build.sh "$component" ;;
@@ -50,7 +51,7 @@ for component in ${COMPONENTS:-kubernetes etcd kwok temporal-$temporal temporal-
 done
 echo "results in $out/summary.txt"
 # Its own section of docs/benchmarks.md (bench/sections.py), so other targets' figures stay.
-"$root/.venv/bin/python" - "$out/summary.txt" <<'PY'
+"$root/.venv/bin/python" - "$out/summary.txt" "$load_at_start" <<'PY'
 import sys
 from bench.sections import write_section
 
@@ -62,8 +63,9 @@ write_section("cold-builds", "\n".join([
     "## Cold Go builds (`make bench-cold-builds`)",
     "",
     "Each build alone, under `nice -n 10`, with an empty Go build cache and an empty preview-stack "
-    "cache (the module cache warm: downloads are not measured). Wall time depends on the shared "
-    "machine's load; CPU time does not.",
+    "cache (the module cache warm: downloads are not measured). Both wall and CPU time grow with "
+    "the host's load (contention inflates CPU time too): compare runs at a similar load. "
+    f"1-minute load average when the builds started / ended: {sys.argv[2]} / {open('/proc/loadavg').read().split()[0]}.",
     "",
     *table,
     "",
