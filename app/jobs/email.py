@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Callable, Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from temporalio import activity, workflow
@@ -173,15 +171,9 @@ class EmailWorkflow:
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [EmailActivities(deps).send_email]
-
-
 JOB = JobType(
-    name="email",
+    EmailWorkflow,
     description="Sends one email over SMTP, retrying with backoff; sent exactly once.",
-    workflow=EmailWorkflow,
-    input_model=EmailInput,
-    activities=activities,
+    activities=lambda deps: [EmailActivities(deps).send_email],
     on_database_down=OnDatabaseDown.RETRY,
 )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -158,16 +157,10 @@ def _cancel_requested() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [ExportActivities(deps).export_tasks_csv]
-
-
 JOB = JobType(
-    name="export",
+    ExportWorkflow,
     description="Exports your tasks to a CSV file, with progress; cancellable.",
-    workflow=ExportWorkflow,
-    input_model=ExportInput,
-    activities=activities,
+    activities=lambda deps: [ExportActivities(deps).export_tasks_csv],
     on_database_down=OnDatabaseDown.FAIL,
     produces_artifact=True,
 )

@@ -8,9 +8,7 @@ With the app database down it cannot record anything, so it retries with backoff
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
@@ -104,16 +102,10 @@ class HealthCheckWorkflow:
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [HealthCheckActivities(deps).check_health]
-
-
 JOB = JobType(
-    name="healthcheck",
+    HealthCheckWorkflow,
     description="Checks the web app and the database and records the result.",
-    workflow=HealthCheckWorkflow,
-    input_model=HealthCheckInput,
-    activities=activities,
+    activities=lambda deps: [HealthCheckActivities(deps).check_health],
     on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(minutes=10),
 )

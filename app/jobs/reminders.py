@@ -7,7 +7,7 @@ deterministic id, so a retried run never mails anyone twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -120,16 +120,14 @@ class RemindersWorkflow:
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
+def activities(deps: JobDeps) -> list[Callable[..., Any]]:
     reminders = ReminderActivities(deps)
     return [reminders.find_due_tasks, reminders.mark_reminded]
 
 
 JOB = JobType(
-    name="reminders",
+    RemindersWorkflow,
     description="Emails you the tasks that are due (a schedule does it for every account).",
-    workflow=RemindersWorkflow,
-    input_model=RemindersInput,
     activities=activities,
     on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(hours=1),
