@@ -54,6 +54,14 @@ class JobDeps:
     database: Database
 
 
+class JobActivities:
+    """Base of a job's activity class: the worker and the tests build it from `JobDeps`."""
+
+    def __init__(self, deps: JobDeps) -> None:
+        self.database = deps.database
+        self.settings = deps.settings
+
+
 ActivityFactory = Callable[[JobDeps], Sequence[Callable[..., Any]]]
 
 

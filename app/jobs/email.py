@@ -24,7 +24,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ApplicationError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobActivities, JobContext, JobInput, JobType, OnDatabaseDown
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import select
@@ -69,11 +69,7 @@ class EmailResult(BaseModel):
     already_sent: bool
 
 
-class EmailActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-        self.settings = deps.settings
-
+class EmailActivities(JobActivities):
     @activity.defn(name="send_email")
     def send_email(self, data: EmailInput) -> EmailResult:
         info = activity.info()

@@ -26,7 +26,14 @@ from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown, Progress
+from app.jobs.base import (
+    JobActivities,
+    JobContext,
+    JobInput,
+    JobType,
+    OnDatabaseDown,
+    Progress,
+)
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import func, select
@@ -52,10 +59,10 @@ class ExportResult(BaseModel):
     bytes: int
 
 
-class ExportActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-        self.folder = deps.settings.data_dir / "exports"
+class ExportActivities(JobActivities):
+    @property
+    def folder(self) -> Path:
+        return self.settings.data_dir / "exports"
 
     @activity.defn(name="export_tasks_csv")
     def export_tasks_csv(self, job: JobContext, data: ExportInput) -> ExportResult:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobActivities, JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 from app.jobs.email import EmailInput, EmailWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -49,10 +49,7 @@ class RemindersResult(BaseModel):
     tasks: int
 
 
-class ReminderActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-
+class ReminderActivities(JobActivities):
     @activity.defn(name="find_due_tasks")
     def find_due_tasks(self, job: JobContext) -> list[DueTasks]:
         query = (
