@@ -1,8 +1,8 @@
 """What a job is: a Temporal workflow, its activities, and the typed input it accepts.
 
 Workflows get `(JobContext, <input model>)`. Activities that need the database or
-settings are methods of a class built with `JobDeps`, so tests and the worker
-construct them the same way.
+settings are methods of a `JobActivities` subclass built with `JobDeps`, so tests and
+the worker construct them the same way.
 """
 
 from __future__ import annotations
