@@ -1,20 +1,21 @@
 """What a job is: a Temporal workflow, its activities, and the typed input it accepts.
 
 Workflows get `(JobContext, <input model>)`. Activities that need the database or
-settings are methods of a class built with `JobDeps`, so tests and the worker
-construct them the same way.
+settings are methods of a `JobActivities` subclass built with `JobDeps`, so tests and
+the worker construct them the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
+from temporalio.workflow import _Definition
 
 with workflow.unsafe.imports_passed_through():
     from app.db import Database
@@ -53,19 +54,45 @@ class JobDeps:
     database: Database
 
 
+class JobActivities:
+    """Base of a job's activity class: the worker and the tests build it from `JobDeps`."""
+
+    def __init__(self, deps: JobDeps) -> None:
+        self.database = deps.database
+        self.settings = deps.settings
+
+
 ActivityFactory = Callable[[JobDeps], Sequence[Callable[..., Any]]]
 
 
 @dataclass(frozen=True)
 class JobType:
-    name: str
-    description: str
+    """A job is its workflow: the `@workflow.defn` name is the job's name, and the run's
+    second parameter (after `JobContext`) is the input model the API validates."""
+
     workflow: type
-    input_model: type[JobInput]
+    description: str
     activities: ActivityFactory
     on_database_down: OnDatabaseDown
     execution_timeout: timedelta | None = None
     produces_artifact: bool = False
+    name: str = field(init=False)
+    input_model: type[JobInput] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The SDK has no public getter for what `@workflow.defn` and the run's hints declare.
+        definition = _Definition.must_from_class(self.workflow)
+        arg_types = definition.arg_types or []
+        input_model = arg_types[1] if len(arg_types) == 2 else None
+        if definition.name is None or not (
+            isinstance(input_model, type) and issubclass(input_model, JobInput)
+        ):
+            raise TypeError(
+                f"{self.workflow.__name__} needs a named @workflow.defn and a run typed "
+                "(self, job: JobContext, data: <a JobInput model>)"
+            )
+        object.__setattr__(self, "name", definition.name)
+        object.__setattr__(self, "input_model", input_model)
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()

@@ -4,15 +4,13 @@ chain web app -> temporal-server -> python-worker."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from pydantic import Field
 from temporalio import activity, workflow
 from temporalio.common import VersioningBehavior
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobContext, JobInput, JobType, OnDatabaseDown
 
 HEARTBEAT_EVERY_SECONDS = 1.0
 
@@ -48,15 +46,9 @@ class EchoWorkflow:
         )
 
 
-def activities(_deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [echo_activity]
-
-
 JOB = JobType(
-    name="echo",
+    EchoWorkflow,
     description="Returns its input, after an optional delay.",
-    workflow=EchoWorkflow,
-    input_model=EchoInput,
-    activities=activities,
+    activities=lambda _deps: [echo_activity],
     on_database_down=OnDatabaseDown.NOT_USED,
 )

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Callable, Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ApplicationError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobActivities, JobContext, JobInput, JobType, OnDatabaseDown
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import select
@@ -71,11 +69,7 @@ class EmailResult(BaseModel):
     already_sent: bool
 
 
-class EmailActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-        self.settings = deps.settings
-
+class EmailActivities(JobActivities):
     @activity.defn(name="send_email")
     def send_email(self, data: EmailInput) -> EmailResult:
         info = activity.info()
@@ -173,15 +167,9 @@ class EmailWorkflow:
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [EmailActivities(deps).send_email]
-
-
 JOB = JobType(
-    name="email",
+    EmailWorkflow,
     description="Sends one email over SMTP, retrying with backoff; sent exactly once.",
-    workflow=EmailWorkflow,
-    input_model=EmailInput,
-    activities=activities,
+    activities=lambda deps: [EmailActivities(deps).send_email],
     on_database_down=OnDatabaseDown.RETRY,
 )

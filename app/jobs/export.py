@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,14 @@ from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown, Progress
+from app.jobs.base import (
+    JobActivities,
+    JobContext,
+    JobInput,
+    JobType,
+    OnDatabaseDown,
+    Progress,
+)
 
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import func, select
@@ -53,10 +59,10 @@ class ExportResult(BaseModel):
     bytes: int
 
 
-class ExportActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-        self.folder = deps.settings.data_dir / "exports"
+class ExportActivities(JobActivities):
+    @property
+    def folder(self) -> Path:
+        return self.settings.data_dir / "exports"
 
     @activity.defn(name="export_tasks_csv")
     def export_tasks_csv(self, job: JobContext, data: ExportInput) -> ExportResult:
@@ -158,16 +164,10 @@ def _cancel_requested() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [ExportActivities(deps).export_tasks_csv]
-
-
 JOB = JobType(
-    name="export",
+    ExportWorkflow,
     description="Exports your tasks to a CSV file, with progress; cancellable.",
-    workflow=ExportWorkflow,
-    input_model=ExportInput,
-    activities=activities,
+    activities=lambda deps: [ExportActivities(deps).export_tasks_csv],
     on_database_down=OnDatabaseDown.FAIL,
     produces_artifact=True,
 )

@@ -8,15 +8,13 @@ With the app database down it cannot record anything, so it retries with backoff
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobActivities, JobContext, JobInput, JobType, OnDatabaseDown
 
 with workflow.unsafe.imports_passed_through():
     import httpx
@@ -38,10 +36,10 @@ class HealthCheckResult(BaseModel):
     record_id: int
 
 
-class HealthCheckActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-        self.url = deps.settings.web_base_url.rstrip("/") + "/api/health"
+class HealthCheckActivities(JobActivities):
+    @property
+    def url(self) -> str:
+        return self.settings.web_base_url.rstrip("/") + "/api/health"
 
     @activity.defn(name="check_health")
     def check_health(self) -> HealthCheckResult:
@@ -88,32 +86,31 @@ class HealthCheckActivities:
         return True
 
 
+# With the app database down it cannot record the check: 10 attempts over about 3 minutes.
+CHECK_HEALTH = workflow.ActivityConfig(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=10,
+    ),
+)
+
+
 # Short and run every minute by a schedule: the next run should use the current build.
 @workflow.defn(name="healthcheck", versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
 class HealthCheckWorkflow:
     @workflow.run
     async def run(self, job: JobContext, data: HealthCheckInput) -> HealthCheckResult:
         return await workflow.execute_activity_method(
-            HealthCheckActivities.check_health,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=2),
-                maximum_interval=timedelta(seconds=30),
-                maximum_attempts=10,
-            ),
+            HealthCheckActivities.check_health, **CHECK_HEALTH
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
-    return [HealthCheckActivities(deps).check_health]
-
-
 JOB = JobType(
-    name="healthcheck",
+    HealthCheckWorkflow,
     description="Checks the web app and the database and records the result.",
-    workflow=HealthCheckWorkflow,
-    input_model=HealthCheckInput,
-    activities=activities,
+    activities=lambda deps: [HealthCheckActivities(deps).check_health],
     on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(minutes=10),
 )

@@ -7,7 +7,7 @@ deterministic id, so a retried run never mails anyone twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, VersioningBehavior
 
-from app.jobs.base import JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
+from app.jobs.base import JobActivities, JobContext, JobDeps, JobInput, JobType, OnDatabaseDown
 from app.jobs.email import EmailInput, EmailWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -49,10 +49,7 @@ class RemindersResult(BaseModel):
     tasks: int
 
 
-class ReminderActivities:
-    def __init__(self, deps: JobDeps) -> None:
-        self.database = deps.database
-
+class ReminderActivities(JobActivities):
     @activity.defn(name="find_due_tasks")
     def find_due_tasks(self, job: JobContext) -> list[DueTasks]:
         query = (
@@ -120,16 +117,14 @@ class RemindersWorkflow:
         )
 
 
-def activities(deps: JobDeps) -> Sequence[Callable[..., Any]]:
+def activities(deps: JobDeps) -> list[Callable[..., Any]]:
     reminders = ReminderActivities(deps)
     return [reminders.find_due_tasks, reminders.mark_reminded]
 
 
 JOB = JobType(
-    name="reminders",
+    RemindersWorkflow,
     description="Emails you the tasks that are due (a schedule does it for every account).",
-    workflow=RemindersWorkflow,
-    input_model=RemindersInput,
     activities=activities,
     on_database_down=OnDatabaseDown.RETRY,
     execution_timeout=timedelta(hours=1),

@@ -1,11 +1,9 @@
 """initial schema
 
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-27
+Revision 0001, the first; created 2026-11-27.
 """
 
-from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,151 +11,139 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def _column(name: str, type_: Any, *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, type_, nullable=nullable)
+
+
+def _moments(*names: str, nullable: bool = False) -> list[sa.Column[Any]]:
+    """Timestamp columns, in the order given."""
+    return [_column(name, sa.DateTime(timezone=True), nullable=nullable) for name in names]
+
+
+def _owned_by_account(column: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint([column], ["accounts.id"], ondelete="CASCADE")
+
+
+# (index, table, columns): created once their tables are, dropped before them.
+INDEXES = (
+    ("ix_health_checks_checked_at", "health_checks", ["checked_at"]),
+    ("ix_login_failures_email_at", "login_failures", ["email", "failed_at"]),
+    ("ix_jobs_owner_created", "jobs", ["owner_id", "created_at", "id"]),
+    ("ix_jobs_owner_status", "jobs", ["owner_id", "status"]),
+    ("ix_tasks_owner_created", "tasks", ["owner_id", "created_at", "id"]),
+)
+# In the order upgrade() creates them; downgrade() drops them in the reverse one.
+TABLES = (
+    "accounts",
+    "email_deliveries",
+    "health_checks",
+    "job_artifacts",
+    "login_failures",
+    "auth_tokens",
+    "jobs",
+    "tasks",
+)
 
 
 def upgrade() -> None:
+    serial_id = ("id", sa.Integer())
     op.create_table(
         "accounts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        _column(*serial_id),
+        _column("email", sa.String(length=254)),
+        _column("password_hash", sa.String(length=255)),
+        *_moments("created_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
     )
     op.create_table(
         "email_deliveries",
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("recipient", sa.String(length=254), nullable=False),
-        sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("message_id", sa.String(length=255), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        _column("key", sa.String(length=200)),
+        _column("recipient", sa.String(length=254)),
+        _column("subject", sa.String(length=200)),
+        _column("message_id", sa.String(length=255)),
+        _column("status", sa.String(length=16)),
+        _column("attempts", sa.Integer()),
+        *_moments("sent_at", nullable=True),
+        *_moments("created_at"),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
         "health_checks",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("web_ok", sa.Boolean(), nullable=False),
-        sa.Column("database_ok", sa.Boolean(), nullable=False),
-        sa.Column("web_latency_ms", sa.Float(), nullable=True),
-        sa.Column("detail", sa.Text(), nullable=False),
+        _column(*serial_id),
+        *_moments("checked_at"),
+        _column("web_ok", sa.Boolean()),
+        _column("database_ok", sa.Boolean()),
+        _column("web_latency_ms", sa.Float(), nullable=True),
+        _column("detail", sa.Text()),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("health_checks", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_health_checks_checked_at"), ["checked_at"], unique=False
-        )
-
     op.create_table(
         "job_artifacts",
-        sa.Column("workflow_id", sa.String(length=200), nullable=False),
-        sa.Column("filename", sa.String(length=255), nullable=False),
-        sa.Column("content_type", sa.String(length=100), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        _column("workflow_id", sa.String(length=200)),
+        _column("filename", sa.String(length=255)),
+        _column("content_type", sa.String(length=100)),
+        _column("content", sa.LargeBinary()),
+        *_moments("created_at"),
         sa.PrimaryKeyConstraint("workflow_id"),
     )
     op.create_table(
         "login_failures",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        _column(*serial_id),
+        _column("email", sa.String(length=254)),
+        *_moments("failed_at"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.create_index("ix_login_failures_email_at", ["email", "failed_at"], unique=False)
-
     op.create_table(
         "auth_tokens",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
+        _column(*serial_id),
+        _column("account_id", sa.Integer()),
+        _column("token_hash", sa.String(length=64)),
+        *_moments("created_at", "expires_at"),
+        *_moments("revoked_at", nullable=True),
+        _owned_by_account("account_id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
     op.create_table(
         "jobs",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column(
-            "input",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "result",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("progress_done", sa.Integer(), nullable=True),
-        sa.Column("progress_total", sa.Integer(), nullable=True),
-        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("cancel_requested_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["owner_id"], ["accounts.id"], ondelete="CASCADE"),
+        _column("id", sa.String(length=36)),
+        _column("owner_id", sa.Integer()),
+        _column("type", sa.String(length=64)),
+        _column("status", sa.String(length=16)),
+        _column("input", JSON),
+        _column("result", JSON, nullable=True),
+        _column("error", sa.Text(), nullable=True),
+        _column("progress_done", sa.Integer(), nullable=True),
+        _column("progress_total", sa.Integer(), nullable=True),
+        _column("idempotency_key", sa.String(length=200), nullable=True),
+        *_moments("created_at"),
+        *_moments("started_at", "finished_at", "cancel_requested_at", nullable=True),
+        _owned_by_account("owner_id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner_id", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
     )
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_jobs_owner_created", ["owner_id", "created_at", "id"], unique=False
-        )
-        batch_op.create_index("ix_jobs_owner_status", ["owner_id", "status"], unique=False)
-
     op.create_table(
         "tasks",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("notes", sa.Text(), nullable=False),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["accounts.id"], ondelete="CASCADE"),
+        _column(*serial_id),
+        _column("owner_id", sa.Integer()),
+        _column("title", sa.String(length=200)),
+        _column("notes", sa.Text()),
+        *_moments("due_at", "completed_at", "reminded_at", nullable=True),
+        *_moments("created_at", "updated_at"),
+        _owned_by_account("owner_id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_tasks_owner_created", ["owner_id", "created_at", "id"], unique=False
-        )
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.drop_index("ix_tasks_owner_created")
-
-    op.drop_table("tasks")
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_jobs_owner_status")
-        batch_op.drop_index("ix_jobs_owner_created")
-
-    op.drop_table("jobs")
-    op.drop_table("auth_tokens")
-    with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.drop_index("ix_login_failures_email_at")
-
-    op.drop_table("login_failures")
-    op.drop_table("job_artifacts")
-    with op.batch_alter_table("health_checks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_health_checks_checked_at"))
-
-    op.drop_table("health_checks")
-    op.drop_table("email_deliveries")
-    op.drop_table("accounts")
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
+    for table in reversed(TABLES):
+        op.drop_table(table)
