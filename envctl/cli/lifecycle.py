@@ -10,15 +10,15 @@ from typing import Annotated
 import typer
 
 from envctl.cli.options import (
+    ENVIRONMENT,
+    ENVIRONMENT_AND_IMAGE,
     PREFIX_ONLY,
     ConfigFlags,
-    EnvArgument,
-    ImageOption,
-    PrOption,
     TimeoutOption,
     command_errors,
     config_flags,
     lifecycle_tools,
+    require_new_or_empty,
 )
 from envctl.cluster.kubectl import Kubectl
 from envctl.commands.deploy import DeployOptions, deploy
@@ -37,11 +37,8 @@ from envctl.model.inputs import (
 )
 
 
-@config_flags()
+@config_flags(selects=ENVIRONMENT_AND_IMAGE)
 def deploy_command(
-    env_name: EnvArgument,
-    pr: PrOption = None,
-    image: ImageOption = None,
     commit: Annotated[
         str | None,
         typer.Option("--commit", metavar="SHA", help="The commit the image was built from."),
@@ -76,7 +73,7 @@ def deploy_command(
 ) -> None:
     """Provision, apply, wait for the rollout, smoke-test and report. Idempotent."""
     with command_errors("deploy"):
-        if image is None:
+        if flags.image is None:
             raise InputError(
                 "--image", "the image to deploy, pinned: repo:tag or repo@sha256:...", None
             )
@@ -90,15 +87,13 @@ def deploy_command(
             smoke=not skip_smoke,
             worker_versions=not skip_worker_versions,
         )
-        env = flags.environment(env_name, pr, image=image, commit=options.commit)
+        env = flags.environment(commit=options.commit)
         report = deploy(env, options, lifecycle_tools())
         publish(report, os.environ, typer.echo)
 
 
-@config_flags(PREFIX_ONLY)
+@config_flags(PREFIX_ONLY, selects=ENVIRONMENT)
 def destroy_command(
-    env_name: EnvArgument,
-    pr: PrOption = None,
     destroy_production: Annotated[
         bool,
         typer.Option("--destroy-production", help="Required to destroy production."),
@@ -113,7 +108,7 @@ def destroy_command(
             destroy_production=destroy_production,
             timeout_seconds=parse_duration(timeout, "--timeout", bare_seconds=True),
         )
-        env = flags.environment(env_name, pr)
+        env = flags.environment()
         report = destroy(env, options, lifecycle_tools())
         publish(report, os.environ, typer.echo)
 
@@ -151,13 +146,11 @@ def list_command() -> None:
             typer.echo(line)
 
 
-@config_flags(PREFIX_ONLY)
+@config_flags(PREFIX_ONLY, selects=ENVIRONMENT)
 def histories_command(
-    env_name: EnvArgument,
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="Write the files into DIR (new or empty).")
     ],
-    pr: PrOption = None,
     since: Annotated[
         str, typer.Option("--since", metavar="DURATION", help="Closed within this long: 90m, 7d.")
     ] = "7d",
@@ -181,13 +174,12 @@ def histories_command(
 ) -> None:
     """Export recent closed workflow histories of the app's job types, for replay."""
     with command_errors("histories"):
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise InputError("--out", "a new or empty directory", str(out))
+        require_new_or_empty(out)
         seconds = parse_duration(since, "--since")
         if address is not None:
             require_host_port(address, "--address")
         require_temporal_namespace(temporal_namespace, "--temporal-namespace")
-        env = flags.environment(env_name, pr)
+        env = flags.environment()
         # Imported here: the job registry it loads (SQLAlchemy, the app) costs seconds elsewhere
         from envctl.commands.histories import export_from_environment
 

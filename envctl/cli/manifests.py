@@ -12,12 +12,12 @@ from app.temporal_address import RULE_DESCRIPTIONS
 from envctl.checks.validate import run_checks
 from envctl.cli.options import (
     CHECK_FAILED,
+    ENVIRONMENT,
+    ENVIRONMENT_AND_IMAGE,
     PREFIX_ONLY,
     ConfigFlags,
-    EnvArgument,
-    ImageOption,
-    PrOption,
     config_flags,
+    require_new_or_empty,
     user_errors,
 )
 from envctl.manifests.container_env import container_address, temporal_clients
@@ -25,11 +25,8 @@ from envctl.manifests.render import build_objects, to_yaml, write_files
 from envctl.model.inputs import InputError
 
 
-@config_flags()
+@config_flags(selects=ENVIRONMENT_AND_IMAGE)
 def render(
-    env_name: EnvArgument,
-    pr: PrOption = None,
-    image: ImageOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -50,9 +47,9 @@ def render(
 ) -> None:
     """Print the environment's manifests as YAML in apply order, or write them into DIR."""
     with user_errors():
-        if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise InputError("--out", "a new or empty directory", str(out))
-        env = flags.environment(env_name, pr, image=image, deployed_at=deployed_at)
+        if out is not None:
+            require_new_or_empty(out)
+        env = flags.environment(deployed_at=deployed_at)
     objects = build_objects(env)
     if out is None:
         typer.echo(to_yaml(objects), nl=False)
@@ -61,11 +58,8 @@ def render(
     typer.echo(f"wrote {len(paths)} files to {out}", err=True)
 
 
-@config_flags()
+@config_flags(selects=ENVIRONMENT_AND_IMAGE)
 def validate(
-    env_name: EnvArgument,
-    pr: PrOption = None,
-    image: ImageOption = None,
     skip_checkov: Annotated[
         bool, typer.Option("--skip-checkov", help="Skip checkov (for a quick local loop).")
     ] = False,
@@ -74,7 +68,7 @@ def validate(
 ) -> None:
     """Run every check (schemas, policies, isolation, checkov) offline; exit 1 on any failure."""
     with user_errors():
-        env = flags.environment(env_name, pr, image=image)
+        env = flags.environment()
     typer.echo(f"envctl validate {env.kind.value} (namespace {env.namespace}, image {env.image})")
     failed = 0
     total = 0
@@ -89,10 +83,8 @@ def validate(
     typer.echo(f"all {total} checks passed")
 
 
-@config_flags(PREFIX_ONLY)
+@config_flags(PREFIX_ONLY, selects=ENVIRONMENT)
 def address(
-    env_name: EnvArgument,
-    pr: PrOption = None,
     container: Annotated[
         str,
         typer.Option(
@@ -113,7 +105,7 @@ def address(
 ) -> None:
     """Print the Temporal address a container resolves, and the rule that gave it."""
     with user_errors():
-        env = flags.environment(env_name, pr)
+        env = flags.environment()
         value = setting if setting is not None else os.environ.get("TEMPORAL_SERVER_ADDRESS")
         objects = build_objects(env)
         resolved = container_address(env, objects, container, value)

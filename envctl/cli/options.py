@@ -1,9 +1,10 @@
 """What every `envctl` command shares: the flags, declared once, and how errors end a command.
 
-`config_flags` adds `--config` (and the config overrides) to a command and hands it one
-`ConfigFlags`, so each flag has one declaration, one help text and one check. Bad input ends
-with one line naming the field and what was expected, and exit code 2; a lifecycle step that
-fails ends with what went wrong and exit code 1.
+`config_flags` adds `--config` and the config overrides to a command (and, when it acts on one
+environment, ENV, `--pr` and `--image`) and hands it one `ConfigFlags`, so each flag has one
+declaration, one help text and one check. Bad input ends with one line naming the field and
+what was expected, and exit code 2; a lifecycle step that fails ends with what went wrong and
+exit code 1.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ _OVERRIDES: dict[str, tuple[Any, Callable[[str], object]]] = {
 ALL_OVERRIDES = tuple(_OVERRIDES)
 PREFIX_ONLY = ("namespace_prefix",)
 
+# What picks the environment a command acts on (`ConfigFlags.environment`).
+_SELECTION: dict[str, Any] = {"env_name": EnvArgument, "pr": PrOption, "image": ImageOption}
+ENVIRONMENT = ("env_name", "pr")
+ENVIRONMENT_AND_IMAGE = (*ENVIRONMENT, "image")
+
 
 def _secrets_mode(value: str) -> None:
     if value not in ("doppler", "plain"):
@@ -95,44 +101,66 @@ def _secrets_mode(value: str) -> None:
 
 @dataclass(frozen=True)
 class ConfigFlags:
-    """`--config` and the override flags a command was given."""
+    """`--config`, the override flags and the environment's ENV, `--pr` and `--image`."""
 
     path: Path | None = None
     overrides: dict[str, str | None] | None = None
+    env_name: str | None = None
+    pr: str | None = None
+    image: str | None = None
 
     def load(self) -> Config:
         return load_config(self.path, self.overrides)
 
     def environment(
-        self,
-        env_name: str,
-        pr: str | None,
-        *,
-        image: str | None = None,
-        deployed_at: str | None = None,
-        commit: str | None = None,
+        self, *, deployed_at: str | None = None, commit: str | None = None
     ) -> Environment:
         """Check every flag, then load the config; nothing renders before this succeeds."""
-        kind = parse_kind(env_name)
-        pr_number = parse_pr_number(pr) if pr is not None else None
-        if image is not None:
-            require_image_ref(image, "--image")
+        if self.env_name is None:
+            raise TypeError("config_flags(selects=...) gave this command no ENV")
+        kind = parse_kind(self.env_name)
+        pr_number = parse_pr_number(self.pr) if self.pr is not None else None
+        if self.image is not None:
+            require_image_ref(self.image, "--image")
         when = parse_deployed_at(deployed_at) if deployed_at is not None else None
         config = load_config(self.path, self.overrides)
         return build_environment(
-            kind, pr_number, config, image=image, deployed_at=when, commit=commit
+            kind, pr_number, config, image=self.image, deployed_at=when, commit=commit
         )
 
 
 Command = TypeVar("Command", bound=Callable[..., None])
 
 
-def config_flags(overrides: tuple[str, ...] = ALL_OVERRIDES) -> Callable[[Command], Command]:
-    """Give the command `--config` and these override flags, as one `flags: ConfigFlags`."""
+def _with_selection(
+    kept: list[inspect.Parameter], selects: tuple[str, ...]
+) -> list[inspect.Parameter]:
+    """ENV first; --pr and --image lead the command's own flags that have a default."""
+    chosen = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=inspect.Parameter.empty if name == "env_name" else None,
+            annotation=_SELECTION[name],
+        )
+        for name in selects
+    ]
+    required = [p for p in chosen if p.default is inspect.Parameter.empty]
+    optional = [p for p in chosen if p.default is not inspect.Parameter.empty]
+    split = next((i for i, p in enumerate(kept) if p.default is not p.empty), len(kept))
+    return [*required, *kept[:split], *optional, *kept[split:]]
+
+
+def config_flags(
+    overrides: tuple[str, ...] = ALL_OVERRIDES, *, selects: tuple[str, ...] = ()
+) -> Callable[[Command], Command]:
+    """Give the command `--config`, these override flags and what `selects` names
+    (ENVIRONMENT or ENVIRONMENT_AND_IMAGE), as one `flags: ConfigFlags`."""
 
     def decorate(command: Command) -> Command:
         signature = inspect.signature(command, eval_str=True)
-        kept = [p for p in signature.parameters.values() if p.name != "flags"]
+        own = [p for p in signature.parameters.values() if p.name != "flags"]
+        kept = _with_selection(own, selects)
         added = [
             inspect.Parameter(
                 "config", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfigOption
@@ -152,11 +180,12 @@ def config_flags(overrides: tuple[str, ...] = ALL_OVERRIDES) -> Callable[[Comman
         def wrapper(*args: Any, **kwargs: Any) -> None:
             path = kwargs.pop("config")
             given = {key: kwargs.pop(key) for key in overrides}
+            chosen = {name: kwargs.pop(name) for name in selects}
             with user_errors():
                 for key, value in given.items():
                     if value is not None:
                         _OVERRIDES[key][1](value)
-            command(*args, flags=ConfigFlags(path, given), **kwargs)
+            command(*args, flags=ConfigFlags(path, given, **chosen), **kwargs)
 
         parameters = kept + added
         wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
@@ -164,6 +193,12 @@ def config_flags(overrides: tuple[str, ...] = ALL_OVERRIDES) -> Callable[[Comman
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def require_new_or_empty(out: Path) -> None:
+    """`--out` names a directory envctl may fill: one that is new, or empty."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError("--out", "a new or empty directory", str(out))
 
 
 @contextmanager

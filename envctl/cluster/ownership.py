@@ -8,7 +8,7 @@ as the Secret the Doppler operator writes or cert-manager's TLS Secrets, are nev
 
 from __future__ import annotations
 
-from envctl.cluster.kubectl import FIELD_MANAGER
+from envctl.cluster.kubectl import FIELD_MANAGER, Kubectl
 from envctl.manifests.base import Manifest
 from envctl.model.environment import ENV_KIND_LABEL, INSTANCE_LABEL, MANAGED_BY, Environment
 
@@ -18,6 +18,12 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 def managed_labels(env: Environment) -> dict[str, str]:
     """The selector of everything envctl applied for this environment."""
     return {MANAGED_BY_LABEL: MANAGED_BY, INSTANCE_LABEL: env.instance}
+
+
+def managed_namespaces(kubectl: Kubectl) -> list[Manifest]:
+    """Every namespace envctl made, by name."""
+    namespaces = kubectl.list_objects(["Namespace"], labels={MANAGED_BY_LABEL: MANAGED_BY})
+    return sorted(namespaces, key=lambda n: str(n["metadata"]["name"]))
 
 
 def foreign_namespace_problem(namespace: Manifest | None, env: Environment) -> str | None:

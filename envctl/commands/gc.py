@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from envctl.cluster.kubectl import KubectlError
-from envctl.cluster.ownership import MANAGED_BY_LABEL
+from envctl.cluster.ownership import MANAGED_BY_LABEL, managed_namespaces
 from envctl.commands.destroy import DestroyOptions, destroy
 from envctl.commands.github import GitHub, GitHubError
 from envctl.commands.listing import duration
@@ -21,9 +21,9 @@ from envctl.commands.tools import CommandFailed, Tools, require_access
 from envctl.database.target import admin_target
 from envctl.manifests.base import Manifest
 from envctl.manifests.kinds import resource
+from envctl.manifests.namespace import recorded_deployed_at
 from envctl.model.config import Config
 from envctl.model.environment import (
-    DEPLOYED_AT_FORMAT,
     DEPLOYED_AT_LABEL,
     ENV_KIND_LABEL,
     LABEL_PREFIX,
@@ -44,15 +44,6 @@ class Verdict:
     expire: bool  # only ever True with a PR number
     reason: str
     pr: int | None = None
-
-
-def _deployed_at(labels: dict[str, str]) -> datetime | None:
-    try:
-        return datetime.strptime(labels.get(DEPLOYED_AT_LABEL, ""), DEPLOYED_AT_FORMAT).replace(
-            tzinfo=UTC
-        )
-    except ValueError:
-        return None
 
 
 def judge(
@@ -83,7 +74,7 @@ def judge(
     state = pr_state(pr)
     if state == "closed":
         return Verdict(name, True, f"PR #{pr} is closed", pr)
-    deployed = _deployed_at(labels)
+    deployed = recorded_deployed_at(labels.get(DEPLOYED_AT_LABEL))
     if deployed is None:
         return Verdict(name, False, f"no readable {DEPLOYED_AT_LABEL} label: left alone", pr)
     idle = now - deployed
@@ -101,7 +92,7 @@ def gc(config: Config, *, ttl_seconds: int, apply: bool, tools: Tools) -> int:
         admin_target(tools.environ, build_environment(EnvironmentKind.PREVIEW, 1, config))
     require_access(kubectl, "list", resource("Namespace"))
     try:
-        namespaces = kubectl.list_objects(["Namespace"], labels={MANAGED_BY_LABEL: MANAGED_BY})
+        namespaces = managed_namespaces(kubectl)
     except KubectlError as error:
         raise CommandFailed(f"cannot list namespaces: {error}") from None
 
@@ -119,7 +110,7 @@ def gc(config: Config, *, ttl_seconds: int, apply: bool, tools: Tools) -> int:
     now = tools.now()
     verdicts = [
         judge(ns, config=config, now=now, ttl=timedelta(seconds=ttl_seconds), pr_state=pr_state)
-        for ns in sorted(namespaces, key=lambda n: str(n["metadata"]["name"]))
+        for ns in namespaces
     ]
     width = max((len(v.namespace) for v in verdicts), default=9)
     echo(

@@ -3,19 +3,19 @@ annotations and its Deployments' ready replicas."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from envctl.cluster.kubectl import Kubectl
-from envctl.cluster.ownership import MANAGED_BY_LABEL
+from envctl.cluster.ownership import MANAGED_BY_LABEL, managed_namespaces
 from envctl.manifests.base import Manifest
-from envctl.model.environment import (
-    DEPLOYED_AT_FORMAT,
-    DEPLOYED_AT_LABEL,
-    ENV_KIND_LABEL,
-    LABEL_PREFIX,
-    MANAGED_BY,
-    PR_LABEL,
+from envctl.manifests.namespace import (
+    APP_URL_ANNOTATION,
+    IMAGE_ANNOTATION,
+    TEMPORAL_UI_URL_ANNOTATION,
+    recorded_deployed_at,
 )
+from envctl.model.environment import DEPLOYED_AT_LABEL, ENV_KIND_LABEL, MANAGED_BY, PR_LABEL
 
 COLUMNS = ("NAMESPACE", "KIND", "PR", "AGE", "DEPLOYED", "IMAGE", "READY", "APP", "TEMPORAL UI")
 
@@ -33,18 +33,18 @@ def duration(span: timedelta) -> str:
     return f"{minutes}m" if minutes else f"{seconds}s"
 
 
-def _since(stamp: str | None, now: datetime, fmt: str | None = None) -> str:
+def _api_time(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _since(stamp: str | None, now: datetime, parse: Callable[[str], datetime | None]) -> str:
     if not stamp:
         return "-"
-    try:
-        when = (
-            datetime.strptime(stamp, fmt).replace(tzinfo=UTC)
-            if fmt
-            else datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        )
-    except ValueError:
-        return "?"
-    return duration(now - when)
+    when = parse(stamp)
+    return "?" if when is None else duration(now - when)
 
 
 def _readiness(namespace: str, deployments: list[Manifest]) -> str:
@@ -61,11 +61,11 @@ def _readiness(namespace: str, deployments: list[Manifest]) -> str:
 
 
 def environment_rows(kubectl: Kubectl, now: datetime) -> list[tuple[str, ...]]:
+    namespaces = managed_namespaces(kubectl)
     selector = {MANAGED_BY_LABEL: MANAGED_BY}
-    namespaces = kubectl.list_objects(["Namespace"], labels=selector)
     deployments = kubectl.list_objects(["Deployment"], labels=selector, all_namespaces=True)
     rows: list[tuple[str, ...]] = []
-    for ns in sorted(namespaces, key=lambda n: str(n["metadata"]["name"])):
+    for ns in namespaces:
         meta = ns["metadata"]
         labels, notes = meta.get("labels", {}), meta.get("annotations", {})
         rows.append(
@@ -73,12 +73,12 @@ def environment_rows(kubectl: Kubectl, now: datetime) -> list[tuple[str, ...]]:
                 meta["name"],
                 labels.get(ENV_KIND_LABEL, "?"),
                 labels.get(PR_LABEL, "-"),
-                _since(meta.get("creationTimestamp"), now),
-                _since(labels.get(DEPLOYED_AT_LABEL), now, DEPLOYED_AT_FORMAT),
-                notes.get(LABEL_PREFIX + "image", "-"),
+                _since(meta.get("creationTimestamp"), now, _api_time),
+                _since(labels.get(DEPLOYED_AT_LABEL), now, recorded_deployed_at),
+                notes.get(IMAGE_ANNOTATION, "-"),
                 _readiness(meta["name"], deployments),
-                notes.get(LABEL_PREFIX + "app-url", "-"),
-                notes.get(LABEL_PREFIX + "temporal-ui-url", "-"),
+                notes.get(APP_URL_ANNOTATION, "-"),
+                notes.get(TEMPORAL_UI_URL_ANNOTATION, "-"),
             )
         )
     return rows

@@ -29,15 +29,10 @@ from envctl.database.target import (
 )
 from envctl.manifests.base import Manifest
 from envctl.manifests.kinds import resource
+from envctl.manifests.namespace import IMAGE_ANNOTATION, recorded_deployed_at
 from envctl.manifests.render import build_objects
-from envctl.model.environment import (
-    DEPLOYED_AT_FORMAT,
-    DEPLOYED_AT_LABEL,
-    LABEL_PREFIX,
-    Environment,
-)
+from envctl.model.environment import DEPLOYED_AT_LABEL, LABEL_PREFIX, Environment
 
-IMAGE_ANNOTATION = LABEL_PREFIX + "image"
 COMMIT_ANNOTATION = LABEL_PREFIX + "commit"
 DOPPLER_API_GROUP = "secrets.doppler.com"
 
@@ -47,12 +42,9 @@ def deployed_at(env: Environment, live_namespace: Manifest | None, now: datetime
     so it changes nothing, and gc measures idleness from the last new image."""
     if live_namespace is not None:
         meta = live_namespace["metadata"]
-        label = meta.get("labels", {}).get(DEPLOYED_AT_LABEL)
-        if label and meta.get("annotations", {}).get(IMAGE_ANNOTATION) == env.image:
-            try:
-                return datetime.strptime(label, DEPLOYED_AT_FORMAT).replace(tzinfo=UTC)
-            except ValueError:
-                pass
+        recorded = recorded_deployed_at(meta.get("labels", {}).get(DEPLOYED_AT_LABEL))
+        if recorded is not None and meta.get("annotations", {}).get(IMAGE_ANNOTATION) == env.image:
+            return recorded
     return now.astimezone(UTC).replace(microsecond=0)
 
 

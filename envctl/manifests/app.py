@@ -6,7 +6,9 @@ Names and ports come from docs/runtime-contract.md; the image writes only to /tm
 from __future__ import annotations
 
 from app.temporal_address import TEMPORAL_FRONTEND_PORT
-from envctl.manifests.base import Manifest, empty_dir, env_field, env_value, mount
+from envctl.manifests.base import Manifest, container, empty_dir, env_field, env_value, mount
+from envctl.manifests.secrets import APP_SECRET_SOURCES
+from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
 
 WEB_PORT = 8080
@@ -82,3 +84,28 @@ def app_volumes(prefix: str = "") -> list[Manifest]:
 
 def app_mounts(prefix: str = "") -> list[Manifest]:
     return [mount(prefix + TMP_VOLUME, "/tmp"), mount(prefix + DATA_VOLUME, DATA_DIR)]  # noqa: S108
+
+
+def app_container(
+    env: Environment,
+    name: str,
+    size: ContainerResources,
+    component: Component,
+    command: list[str],
+    *,
+    ports: list[Manifest] | None = None,
+    probes: dict[str, Manifest] | None = None,
+    volume_prefix: str = "",
+) -> Manifest:
+    """A container of the app image: its settings, its secrets (envFrom) and its two volumes."""
+    return container(
+        name,
+        env.image,
+        size=size,
+        command=command,
+        env=app_settings(env, component),
+        env_from_secrets=APP_SECRET_SOURCES,
+        ports=ports,
+        probes=probes,
+        mounts=app_mounts(volume_prefix),
+    )

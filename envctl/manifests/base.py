@@ -102,6 +102,17 @@ def http_probe(path: str, port: str, *, period: int = 10, failures: int = 3) -> 
     }
 
 
+def http_health_probes(
+    port: str, live: str, ready: str, *, startup_failures: int
+) -> dict[str, Manifest]:
+    """Startup every 2 s until `live` answers, then liveness on `live` and readiness on `ready`."""
+    return {
+        "startupProbe": http_probe(live, port, period=2, failures=startup_failures),
+        "livenessProbe": http_probe(live, port),
+        "readinessProbe": http_probe(ready, port, period=5),
+    }
+
+
 # The frontend reports this service SERVING only once membership is up; the empty name
 # ("the server") is SERVING as soon as the port listens.
 WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"

@@ -6,6 +6,8 @@ plus the extra pod of a rolling update), so it can never drift from the sizes in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from envctl.manifests.base import Manifest, metadata
 from envctl.manifests.workloads import ZERO, mebibytes, workloads
 from envctl.model.environment import (
@@ -15,6 +17,10 @@ from envctl.model.environment import (
     Environment,
 )
 
+# What the namespace tells `envctl list` and the next deploy about the environment.
+IMAGE_ANNOTATION = LABEL_PREFIX + "image"
+APP_URL_ANNOTATION = LABEL_PREFIX + "app-url"
+TEMPORAL_UI_URL_ANNOTATION = LABEL_PREFIX + "temporal-ui-url"
 # Enforce the profile as of the oldest supported minor; warn and audit against the newest,
 # so a stricter future rule shows up as a warning before it can block a rollout.
 PSS_LABELS = {
@@ -35,9 +41,9 @@ def namespace(env: Environment) -> Manifest:
         annotations={
             LABEL_PREFIX + "database": env.database,
             LABEL_PREFIX + "database-role": env.database_role,
-            LABEL_PREFIX + "image": env.image,
-            LABEL_PREFIX + "app-url": env.app_url,
-            LABEL_PREFIX + "temporal-ui-url": env.temporal_ui_url,
+            IMAGE_ANNOTATION: env.image,
+            APP_URL_ANNOTATION: env.app_url,
+            TEMPORAL_UI_URL_ANNOTATION: env.temporal_ui_url,
         },
     )
     meta["labels"] = {
@@ -46,6 +52,16 @@ def namespace(env: Environment) -> Manifest:
         **PSS_LABELS,
     }
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+
+
+def recorded_deployed_at(label: str | None) -> datetime | None:
+    """The time a namespace's deployed-at label holds; None when it is missing or unreadable."""
+    if not label:
+        return None
+    try:
+        return datetime.strptime(label, DEPLOYED_AT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def quota_totals(objects: list[Manifest]) -> dict[str, int]:

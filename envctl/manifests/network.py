@@ -93,6 +93,19 @@ def _temporal_egress(env: Environment, frontend: Component | None) -> list[Manif
     return [_rule([_pods(env, frontend)], _ports(TEMPORAL_FRONTEND_PORT), "egress")]
 
 
+def _allow(
+    env: Environment, selected: Component, direction: str, rules: list[Manifest]
+) -> Manifest:
+    """One workload's `<component>-ingress` or `<component>-egress` policy."""
+    return _policy(
+        env,
+        f"{selected.value}-{direction}",
+        selected,
+        ingress=rules if direction == "ingress" else None,
+        egress=rules if direction == "egress" else None,
+    )
+
+
 def network_policies(env: Environment) -> list[Manifest]:
     network = env.config.network
     ingress_controller = _namespace(network.ingress_controller_namespace)
@@ -100,62 +113,36 @@ def network_policies(env: Environment) -> list[Manifest]:
         **_namespace(network.dns_namespace),
         "podSelector": {"matchLabels": dict(network.dns_pod_labels)},
     }
+    dns_ports = _ports(DNS_PORT, protocol="UDP") + _ports(DNS_PORT)
     preview = env.temporal_mode == "dev"
     # Who runs the worker, and which pods serve Temporal's frontend.
     worker_host = Component.TEMPORAL_POD if preview else Component.WORKER
     frontend = {"dev": Component.TEMPORAL_POD, "postgres": Component.TEMPORAL_SERVER}.get(
         env.temporal_mode
     )
-    worker_name = worker_host.value
-
+    to_frontend = _ports(TEMPORAL_FRONTEND_PORT)
+    web_ingress = [
+        _rule([ingress_controller], _ports(WEB_PORT), "ingress"),
+        # the worker's scheduled health check calls the web Service
+        _rule([_pods(env, worker_host)], _ports(WEB_PORT), "ingress"),
+    ]
+    worker_egress = [
+        *_app_egress(env, [] if preview else _temporal_egress(env, frontend)),
+        _rule([_pods(env, Component.WEB)], _ports(WEB_PORT), "egress"),
+    ]
     policies = [
         _policy(env, "default-deny", None, ingress=[], egress=[]),
-        _policy(
-            env,
-            "allow-dns",
-            None,
-            egress=[
-                _rule([dns_peer], _ports(DNS_PORT, protocol="UDP") + _ports(DNS_PORT), "egress")
-            ],
-        ),
-        _policy(
-            env,
-            "web-ingress",
-            Component.WEB,
-            ingress=[
-                _rule([ingress_controller], _ports(WEB_PORT), "ingress"),
-                # the worker's scheduled health check calls the web Service
-                _rule([_pods(env, worker_host)], _ports(WEB_PORT), "ingress"),
-            ],
-        ),
-        _policy(
-            env,
-            "web-egress",
-            Component.WEB,
-            egress=_app_egress(env, _temporal_egress(env, frontend)),
-        ),
-        _policy(
-            env,
-            f"{worker_name}-egress",
-            worker_host,
-            egress=[
-                *_app_egress(env, [] if preview else _temporal_egress(env, frontend)),
-                _rule([_pods(env, Component.WEB)], _ports(WEB_PORT), "egress"),
-            ],
-        ),
+        _policy(env, "allow-dns", None, egress=[_rule([dns_peer], dns_ports, "egress")]),
+        _allow(env, Component.WEB, "ingress", web_ingress),
+        _allow(env, Component.WEB, "egress", _app_egress(env, _temporal_egress(env, frontend))),
+        _allow(env, worker_host, "egress", worker_egress),
     ]
     if preview:
-        policies.append(
-            _policy(
-                env,
-                "temporal-ingress",
-                Component.TEMPORAL_POD,
-                ingress=[
-                    _rule([_pods(env, Component.WEB)], _ports(TEMPORAL_FRONTEND_PORT), "ingress"),
-                    _rule([ingress_controller], _ports(UI_PORT), "ingress"),
-                ],
-            )
-        )
+        temporal_ingress = [
+            _rule([_pods(env, Component.WEB)], to_frontend, "ingress"),
+            _rule([ingress_controller], _ports(UI_PORT), "ingress"),
+        ]
+        policies.append(_allow(env, Component.TEMPORAL_POD, "ingress", temporal_ingress))
     elif env.temporal_mode == "postgres":
         temporal = env.config.production_temporal
         database = _rule([_cidr(temporal.database_cidr)], _ports(temporal.postgres_port), "egress")
@@ -170,48 +157,28 @@ def network_policies(env: Environment) -> list[Manifest]:
                 Component.TEMPORAL_SCHEMA,
             )
         ]
+        server_ingress = [
+            _rule(clients, to_frontend, "ingress"),
+            _rule([servers], internal, "ingress"),
+        ]
+        server_egress = [database, _rule([servers], internal, "egress")]
+        # the schema Job reaches the database, the namespace Job the frontend
+        schema_egress = [database, _rule([servers], to_frontend, "egress")]
+        ui_egress = [
+            _rule([servers], to_frontend, "egress"),
+            # the OIDC provider: discovery, keys and the token exchange
+            *(
+                [_rule([_internet(env)], _ports(*network.https_egress_ports), "egress")]
+                if env.settings.temporal_ui_oidc
+                else []
+            ),
+        ]
+        ui_ingress = [_rule([ingress_controller], _ports(UI_PORT), "ingress")]
         policies += [
-            _policy(
-                env,
-                "temporal-server-ingress",
-                Component.TEMPORAL_SERVER,
-                ingress=[
-                    _rule(clients, _ports(TEMPORAL_FRONTEND_PORT), "ingress"),
-                    _rule([servers], internal, "ingress"),
-                ],
-            ),
-            _policy(
-                env,
-                "temporal-server-egress",
-                Component.TEMPORAL_SERVER,
-                egress=[database, _rule([servers], internal, "egress")],
-            ),
-            _policy(
-                env,
-                "temporal-schema-egress",
-                Component.TEMPORAL_SCHEMA,
-                # the schema Job reaches the database, the namespace Job the frontend
-                egress=[database, _rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress")],
-            ),
-            _policy(
-                env,
-                "temporal-ui-ingress",
-                Component.TEMPORAL_UI,
-                ingress=[_rule([ingress_controller], _ports(UI_PORT), "ingress")],
-            ),
-            _policy(
-                env,
-                "temporal-ui-egress",
-                Component.TEMPORAL_UI,
-                egress=[
-                    _rule([servers], _ports(TEMPORAL_FRONTEND_PORT), "egress"),
-                    # the OIDC provider: discovery, keys and the token exchange
-                    *(
-                        [_rule([_internet(env)], _ports(*network.https_egress_ports), "egress")]
-                        if env.settings.temporal_ui_oidc
-                        else []
-                    ),
-                ],
-            ),
+            _allow(env, Component.TEMPORAL_SERVER, "ingress", server_ingress),
+            _allow(env, Component.TEMPORAL_SERVER, "egress", server_egress),
+            _allow(env, Component.TEMPORAL_SCHEMA, "egress", schema_egress),
+            _allow(env, Component.TEMPORAL_UI, "ingress", ui_ingress),
+            _allow(env, Component.TEMPORAL_UI, "egress", ui_egress),
         ]
     return policies

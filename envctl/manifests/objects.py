@@ -6,6 +6,12 @@ from __future__ import annotations
 from envctl.manifests.base import Manifest, metadata
 from envctl.model.environment import Component, Environment
 
+# One pod more at a time, and none stops before its replacement is ready.
+ROLLING_UPDATE: Manifest = {
+    "type": "RollingUpdate",
+    "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+}
+
 
 def service_account(env: Environment, name: str, component: Component) -> Manifest:
     """One account per workload, without an API token: nothing here talks to the API server."""

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from envctl.manifests.base import Manifest, metadata
+from envctl.manifests.base import SKIP_DIGEST, SKIP_SECRET_ENV, Manifest, checkov_skips, metadata
 from envctl.manifests.temporal_ui import UI_AUTH_SECRET, UI_CLIENT_SECRET_KEY
 from envctl.model.environment import Environment
 
@@ -89,3 +89,9 @@ def secret_objects(env: Environment) -> list[Manifest]:
 def reload_annotations(env: Environment) -> dict[str, str]:
     """The Doppler operator restarts a Deployment carrying this when its secret changes."""
     return {"secrets.doppler.com/reload": "true"} if env.config.secrets_mode == "doppler" else {}
+
+
+def app_deployment_annotations(env: Environment) -> dict[str, str]:
+    """A Deployment of the app image restarts when its secrets change; checkov learns why its
+    image is pinned by tag and its settings come from the environment."""
+    return {**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)}

@@ -8,25 +8,17 @@ from __future__ import annotations
 from app.temporal_address import TEMPORAL_FRONTEND_PORT
 from envctl.manifests.app import app_volumes
 from envctl.manifests.base import (
-    SKIP_DIGEST,
-    SKIP_SECRET_ENV,
     Manifest,
-    checkov_skips,
-    container,
     empty_dir,
     env_value,
     go_memory_limit,
-    grpc_probe,
     metadata,
     mount,
     pod_template,
-    port,
 )
 from envctl.manifests.objects import deployment, service_account
-from envctl.manifests.secrets import (
-    reload_annotations,
-)
-from envctl.manifests.temporal_service import server_service
+from envctl.manifests.secrets import app_deployment_annotations
+from envctl.manifests.temporal_service import server_container, server_service
 from envctl.manifests.temporal_ui import ui_container, ui_objects
 from envctl.manifests.worker import WORKER_GRACE_SECONDS, worker_container
 from envctl.model.environment import Component, Environment
@@ -46,19 +38,13 @@ DEV_SERVER_COMMAND = [
 
 def dev_server_container(env: Environment) -> Manifest:
     size = env.config.resources.preview.temporal_dev_server
-    return container(
-        Component.TEMPORAL_SERVER.value,
+    return server_container(
         env.image,
-        size=size,
+        size,
+        [env_value("GOMEMLIMIT", go_memory_limit(size)), env_value("HOME", "/tmp")],  # noqa: S108
+        [mount(DATA_CLAIM, DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
+        startup=(2, 30),
         command=DEV_SERVER_COMMAND,
-        env=[env_value("GOMEMLIMIT", go_memory_limit(size)), env_value("HOME", "/tmp")],  # noqa: S108
-        ports=[port("grpc", TEMPORAL_FRONTEND_PORT)],
-        probes={
-            "startupProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=2, failures=30),
-            "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
-            "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
-        },
-        mounts=[mount(DATA_CLAIM, DEV_SERVER_DATA), mount("server-tmp", "/tmp")],  # noqa: S108
     )
 
 
@@ -110,7 +96,7 @@ def preview_temporal_objects(env: Environment) -> list[Manifest]:
             template,
             replicas=1,
             strategy={"type": "Recreate"},
-            annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+            annotations=app_deployment_annotations(env),
         ),
         server_service(env, pod),
         *ui_objects(env, pod),

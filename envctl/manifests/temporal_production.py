@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import yaml
 
-from app.temporal_address import TEMPORAL_FRONTEND_PORT, in_cluster_address
+from app.temporal_address import in_cluster_address
 from envctl.manifests.base import (
     SKIP_DIGEST,
     Manifest,
@@ -18,20 +18,18 @@ from envctl.manifests.base import (
     env_secret_key,
     env_value,
     go_memory_limit,
-    grpc_probe,
     metadata,
     mount,
     pod_template,
-    port,
 )
 from envctl.manifests.kinds import APPLY_PHASE_ANNOTATION, BEFORE_WORKLOADS
-from envctl.manifests.objects import deployment, service_account
+from envctl.manifests.objects import ROLLING_UPDATE, deployment, service_account
 from envctl.manifests.secrets import (
     TEMPORAL_DB_PASSWORD_KEY,
     TEMPORAL_DB_SECRET,
     reload_annotations,
 )
-from envctl.manifests.temporal_service import server_service
+from envctl.manifests.temporal_service import server_container, server_service
 from envctl.manifests.temporal_ui import ui_container, ui_objects
 from envctl.model.environment import Component, Environment
 
@@ -75,7 +73,6 @@ NAMESPACE_SCRIPT = "\n".join(
 NAMESPACE_RETENTION = "720h"  # closed workflows' histories stay readable for 30 days
 DYNAMIC_CONFIG = "temporal-dynamic-config"
 DYNAMIC_CONFIG_DIR = "/etc/temporal/dynamicconfig"
-ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
 def _server_database_env(env: Environment) -> list[Manifest]:
@@ -178,11 +175,10 @@ def dynamic_config(env: Environment) -> Manifest:
 def production_server_objects(env: Environment) -> list[Manifest]:
     size = env.config.resources.production.temporal_server
     component = Component.TEMPORAL_SERVER
-    server = container(
-        component.value,
+    server = server_container(
         env.config.images.temporal_server,
-        size=size,
-        env=[
+        size,
+        [
             *_server_database_env(env),
             env_value("NUM_HISTORY_SHARDS", str(env.config.production_temporal.history_shards)),
             env_value("BIND_ON_IP", "0.0.0.0"),  # noqa: S104
@@ -190,13 +186,8 @@ def production_server_objects(env: Environment) -> list[Manifest]:
             env_value("DYNAMIC_CONFIG_FILE_PATH", f"{DYNAMIC_CONFIG_DIR}/dynamic.yaml"),
             env_value("GOMEMLIMIT", go_memory_limit(size)),
         ],
-        ports=[port("grpc", TEMPORAL_FRONTEND_PORT)],
-        probes={
-            "startupProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5, failures=60),
-            "livenessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT),
-            "readinessProbe": grpc_probe(TEMPORAL_FRONTEND_PORT, period=5),
-        },
-        mounts=[mount("server-tmp", "/tmp"), mount("dynamic-config", DYNAMIC_CONFIG_DIR)],  # noqa: S108
+        [mount("server-tmp", "/tmp"), mount("dynamic-config", DYNAMIC_CONFIG_DIR)],  # noqa: S108
+        startup=(5, 60),
     )
     template = pod_template(
         env,
@@ -220,7 +211,7 @@ def production_server_objects(env: Environment) -> list[Manifest]:
             component,
             template,
             replicas=env.config.production_temporal.replicas,
-            strategy=ROLLING,
+            strategy=ROLLING_UPDATE,
             # the operator restarts it when TEMPORAL_DB_PASSWORD changes in Doppler
             annotations={
                 **reload_annotations(env),
@@ -251,7 +242,7 @@ def production_ui_objects(env: Environment) -> list[Manifest]:
             component,
             template,
             replicas=1,
-            strategy=ROLLING,
+            strategy=ROLLING_UPDATE,
             # its OIDC client secret comes from a DopplerSecret: restart when it changes
             annotations={
                 **(reload_annotations(env) if env.settings.temporal_ui_oidc else {}),

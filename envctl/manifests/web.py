@@ -10,22 +10,12 @@ from envctl.manifests.app import (
     WEB_PORT,
     WEB_SERVICE,
     WEB_SERVICE_PORT,
-    app_mounts,
-    app_settings,
+    app_container,
     app_volumes,
 )
-from envctl.manifests.base import (
-    SKIP_DIGEST,
-    SKIP_SECRET_ENV,
-    Manifest,
-    checkov_skips,
-    container,
-    http_probe,
-    metadata,
-    pod_template,
-    port,
-)
+from envctl.manifests.base import Manifest, http_health_probes, metadata, pod_template, port
 from envctl.manifests.objects import (
+    ROLLING_UPDATE,
     deployment,
     horizontal_autoscaler,
     ingress,
@@ -33,7 +23,7 @@ from envctl.manifests.objects import (
     service_account,
     service_port,
 )
-from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
+from envctl.manifests.secrets import app_deployment_annotations
 from envctl.model.config_auth import ingress_auth_annotations
 from envctl.model.environment import Component, Environment, EnvironmentKind
 
@@ -42,30 +32,17 @@ def web_deployment(env: Environment) -> Manifest:
     resources = env.config.resources.production if env.kind is EnvironmentKind.PRODUCTION else None
     web_size = resources.web if resources else env.config.resources.preview.web
     migrate_size = resources.migrate if resources else env.config.resources.preview.migrate
-    settings = app_settings(env, Component.WEB)
-    migrate = container(
-        "migrate",
-        env.image,
-        size=migrate_size,
-        command=["python", "-m", "app.migrate"],
-        env=settings,
-        env_from_secrets=APP_SECRET_SOURCES,
-        mounts=app_mounts(),
+    migrate = app_container(
+        env, "migrate", migrate_size, Component.WEB, ["python", "-m", "app.migrate"]
     )
-    web = container(
+    web = app_container(
+        env,
         "web",
-        env.image,
-        size=web_size,
-        command=["gunicorn", "-c", "python:app.gunicorn_conf", "app:create_app()"],
-        env=settings,
-        env_from_secrets=APP_SECRET_SOURCES,
+        web_size,
+        Component.WEB,
+        ["gunicorn", "-c", "python:app.gunicorn_conf", "app:create_app()"],
         ports=[port("http", WEB_PORT)],
-        probes={
-            "startupProbe": http_probe("/api/health", "http", period=2, failures=30),
-            "livenessProbe": http_probe("/api/health", "http"),
-            "readinessProbe": http_probe("/api/ready", "http", period=5),
-        },
-        mounts=app_mounts(),
+        probes=http_health_probes("http", "/api/health", "/api/ready", startup_failures=30),
     )
     template = pod_template(
         env,
@@ -81,8 +58,8 @@ def web_deployment(env: Environment) -> Manifest:
         Component.WEB,
         template,
         replicas=None if env.kind is EnvironmentKind.PRODUCTION else 1,
-        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        annotations={**reload_annotations(env), **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV)},
+        strategy=ROLLING_UPDATE,
+        annotations=app_deployment_annotations(env),
     )
 
 

@@ -12,22 +12,17 @@ import hashlib
 from envctl.manifests.app import (
     WORKER_HEALTH_PORT,
     WORKER_METRICS_PORT,
-    app_mounts,
-    app_settings,
+    app_container,
     app_volumes,
 )
-from envctl.manifests.base import (
-    SKIP_DIGEST,
-    SKIP_SECRET_ENV,
-    Manifest,
-    checkov_skips,
-    container,
-    http_probe,
-    pod_template,
-    port,
+from envctl.manifests.base import Manifest, http_health_probes, pod_template, port
+from envctl.manifests.objects import (
+    ROLLING_UPDATE,
+    deployment,
+    horizontal_autoscaler,
+    service_account,
 )
-from envctl.manifests.objects import deployment, horizontal_autoscaler, service_account
-from envctl.manifests.secrets import APP_SECRET_SOURCES, reload_annotations
+from envctl.manifests.secrets import app_deployment_annotations
 from envctl.model.config_sizes import ContainerResources
 from envctl.model.environment import Component, Environment
 
@@ -40,20 +35,15 @@ WORKER_GRACE_SECONDS = 30
 def worker_container(
     env: Environment, size: ContainerResources, pod: Component, volume_prefix: str = ""
 ) -> Manifest:
-    return container(
+    return app_container(
+        env,
         WORKER,
-        env.image,
-        size=size,
-        command=["python", "temporal_server.py"],
-        env=app_settings(env, pod),
-        env_from_secrets=APP_SECRET_SOURCES,
+        size,
+        pod,
+        ["python", "temporal_server.py"],
         ports=[port("health", WORKER_HEALTH_PORT), port("metrics", WORKER_METRICS_PORT)],
-        probes={
-            "startupProbe": http_probe("/healthz", "health", period=2, failures=45),
-            "livenessProbe": http_probe("/healthz", "health"),
-            "readinessProbe": http_probe("/readyz", "health", period=5),
-        },
-        mounts=app_mounts(volume_prefix),
+        probes=http_health_probes("health", "/healthz", "/readyz", startup_failures=45),
+        volume_prefix=volume_prefix,
     )
 
 
@@ -98,14 +88,8 @@ def worker_objects(env: Environment) -> list[Manifest]:
                 Component.WORKER,
                 template,
                 replicas=None,
-                strategy={
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
-                },
-                annotations={
-                    **reload_annotations(env),
-                    **checkov_skips(SKIP_DIGEST, SKIP_SECRET_ENV),
-                },
+                strategy=ROLLING_UPDATE,
+                annotations=app_deployment_annotations(env),
             ),
             build,
         ),

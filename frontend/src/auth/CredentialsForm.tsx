@@ -6,11 +6,14 @@ import { TextField } from "../components/TextField";
 import { useAction } from "../hooks/useAction";
 import { useFocusFirstInvalid } from "../hooks/useFocusFirstInvalid";
 
-interface Props {
+export interface CredentialsFormLabels {
   submitLabel: string;
   busyLabel: string;
   passwordAutoComplete: "current-password" | "new-password";
   passwordHint?: string;
+}
+
+interface Props extends CredentialsFormLabels {
   onSubmit: (credentials: Credentials) => Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-import { Link, Navigate, useLocation } from "react-router";
+import { Link, useLocation } from "react-router";
 import { useSession } from "../session/context";
-import { CredentialsForm } from "./CredentialsForm";
+import { CredentialsPage } from "./CredentialsPage";
 
 function returnPath(state: unknown): string {
   if (typeof state === "object" && state !== null && "from" in state) {
@@ -11,31 +11,20 @@ function returnPath(state: unknown): string {
 }
 
 export function LoginPage() {
-  const { api, session, notice, signIn } = useSession();
+  const { notice } = useSession();
   const location = useLocation();
 
-  // Signing in re-renders this page with a session: go where the user was headed.
-  if (session) return <Navigate to={returnPath(location.state)} replace />;
-
   return (
-    <section className="page page--narrow">
-      <h1>Log in</h1>
-      {notice ? (
-        <p className="alert alert--info" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <CredentialsForm
-        submitLabel="Log in"
-        busyLabel="Logging in…"
-        passwordAutoComplete="current-password"
-        onSubmit={async (credentials) => {
-          signIn(await api.login(credentials));
-        }}
-      />
-      <p>
-        No account yet? <Link to="/signup">Sign up</Link>
-      </p>
-    </section>
+    <CredentialsPage
+      title="Log in"
+      notice={notice}
+      signedInTo={returnPath(location.state)}
+      submitLabel="Log in"
+      busyLabel="Logging in…"
+      passwordAutoComplete="current-password"
+      send={(api, credentials) => api.login(credentials)}
+    >
+      No account yet? <Link to="/signup">Sign up</Link>
+    </CredentialsPage>
   );
 }

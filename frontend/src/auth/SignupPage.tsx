@@ -1,27 +1,18 @@
-import { Link, Navigate } from "react-router";
-import { useSession } from "../session/context";
-import { CredentialsForm } from "./CredentialsForm";
+import { Link } from "react-router";
+import { CredentialsPage } from "./CredentialsPage";
 
 export function SignupPage() {
-  const { api, session, signIn } = useSession();
-
-  if (session) return <Navigate to="/tasks" replace />;
-
   return (
-    <section className="page page--narrow">
-      <h1>Sign up</h1>
-      <CredentialsForm
-        submitLabel="Create account"
-        busyLabel="Creating account…"
-        passwordAutoComplete="new-password"
-        passwordHint="8 to 128 characters."
-        onSubmit={async (credentials) => {
-          signIn(await api.signup(credentials));
-        }}
-      />
-      <p>
-        Already have an account? <Link to="/login">Log in</Link>
-      </p>
-    </section>
+    <CredentialsPage
+      title="Sign up"
+      signedInTo="/tasks"
+      submitLabel="Create account"
+      busyLabel="Creating account…"
+      passwordAutoComplete="new-password"
+      passwordHint="8 to 128 characters."
+      send={(api, credentials) => api.signup(credentials)}
+    >
+      Already have an account? <Link to="/login">Log in</Link>
+    </CredentialsPage>
   );
 }

@@ -11,41 +11,27 @@ interface Props {
 
 /** Title, notes and due date, shared by the create and edit forms. */
 export function TaskFields({ draft, onChange, errors, titleInput }: Props) {
+  // A field edits one key of the draft and shows the API's error under its own name.
+  const edits = (key: keyof TaskDraft, name: string) => ({
+    name,
+    value: draft[key],
+    onChange: (value: string) => {
+      onChange({ ...draft, [key]: value });
+    },
+    error: errors[name],
+  });
+
   return (
     <>
       <TextField
         label="Title"
-        name="title"
+        {...edits("title", "title")}
         required
         maxLength={200}
-        value={draft.title}
-        onChange={(title) => {
-          onChange({ ...draft, title });
-        }}
-        error={errors.title}
         inputRef={titleInput}
       />
-      <TextField
-        label="Notes"
-        name="notes"
-        multiline
-        maxLength={2000}
-        value={draft.notes}
-        onChange={(notes) => {
-          onChange({ ...draft, notes });
-        }}
-        error={errors.notes}
-      />
-      <TextField
-        label="Due"
-        name="due_at"
-        type="datetime-local"
-        value={draft.due}
-        onChange={(due) => {
-          onChange({ ...draft, due });
-        }}
-        error={errors.due_at}
-      />
+      <TextField label="Notes" {...edits("notes", "notes")} multiline maxLength={2000} />
+      <TextField label="Due" {...edits("due", "due_at")} type="datetime-local" />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useId, useState, type ButtonHTMLAttributes } from "react";
 import { formError } from "../api/errors";
 import type { Task } from "../api/types";
 import { FormAlert } from "../components/FormAlert";
@@ -11,6 +11,20 @@ interface Props {
   task: Task;
   onChanged: (task: Task) => void;
   onDeleted: (task: Task) => void;
+}
+
+interface ActionProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  verb: string;
+  task: Task;
+}
+
+/** A button whose accessible name says which task it acts on: "Edit Buy milk". */
+function TaskAction({ verb, task, ...button }: ActionProps) {
+  return (
+    <button type="button" aria-label={`${verb} ${task.title}`} {...button}>
+      {verb}
+    </button>
+  );
 }
 
 export function TaskItem({ task, onChanged, onDeleted }: Props) {
@@ -87,27 +101,23 @@ export function TaskItem({ task, onChanged, onDeleted }: Props) {
         </div>
       </div>
       <div className="actions">
-        <button
-          type="button"
+        <TaskAction
+          verb="Edit"
+          task={task}
           className="button-secondary"
-          aria-label={`Edit ${task.title}`}
           disabled={busy}
           autoFocus={focusEdit}
           onClick={() => {
             setEditing(true);
           }}
-        >
-          Edit
-        </button>
-        <button
-          type="button"
+        />
+        <TaskAction
+          verb="Delete"
+          task={task}
           className="button-danger"
-          aria-label={`Delete ${task.title}`}
           disabled={busy}
           onClick={remove}
-        >
-          Delete
-        </button>
+        />
       </div>
       <FormAlert message={formError(error, [])} />
     </li>
