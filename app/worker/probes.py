@@ -28,6 +28,16 @@ class WorkerState:
             return self.phase, self.detail
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """Answer a `http.server` request with `body` as JSON."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 async def _noop() -> None:
     return None
 
@@ -53,12 +63,7 @@ def start_probe_server(state: WorkerState, port: int, host: str = "0.0.0.0") -> 
                 self._send(404, {"error": "not found"})
 
         def _send(self, status: int, body: dict[str, object]) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, body)
 
         def log_message(self, format: str, *args: object) -> None:
             return  # probes every few seconds would drown the log

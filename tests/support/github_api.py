@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from app.worker.probes import send_json
+
 TOKEN = "ghs_test_token"
 
 
@@ -48,12 +50,7 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def _handle(self, method: str) -> None:
         parts = urlsplit(self.path)
