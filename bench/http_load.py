@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.footprint import cpu_seconds
 from bench.stack import Bench
 from bench.wrk import mean_of_rounds, wrk
 from devstack.ports import free_port
@@ -37,10 +38,17 @@ def http_load(bench: Bench, seconds: int, rounds: int, connections: int) -> dict
                 bench.auth,
             ),
         }
+        assert bare.process and bench.stack.web.process
+        web_pids = {name: bench.stack.web.process.pid for name in targets}
+        web_pids[BARE] = bare.process.pid
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         for _ in range(rounds):
             for name, (url, headers) in targets.items():
-                runs[name].append(wrk(url, seconds, connections, headers))
+                runs[name].append(
+                    cpu_split(
+                        web_pids[name], postmaster_pid(bench), url, headers, seconds, connections
+                    )
+                )
     finally:
         bare.stop()
     summary: dict[str, Any] = {name: mean_of_rounds(results) for name, results in runs.items()}
@@ -48,3 +56,29 @@ def http_load(bench: Bench, seconds: int, rounds: int, connections: int) -> dict
     for values in summary.values():
         values["ratio"] = values["requests_per_s"] / baseline
     return {"connections": connections, "seconds": seconds, "rounds": rounds, **summary}
+
+
+def postmaster_pid(bench: Bench) -> int:
+    """PostgreSQL's postmaster (pg_ctl daemonizes it): its backends are its children."""
+    return int((bench.postgres.data_dir / "postmaster.pid").read_text().split()[0])
+
+
+def cpu_split(
+    web_pid: int,
+    postgres_pid: int,
+    url: str,
+    headers: dict[str, str],
+    seconds: int,
+    connections: int,
+) -> dict[str, float]:
+    """One wrk run, with the CPU the web process and PostgreSQL spent per answered request:
+    under py-spy a thread waiting for the GIL after its answer arrived looks like a database
+    wait, so this says which side the time is really spent on."""
+    web, postgres = cpu_seconds(web_pid), cpu_seconds(postgres_pid)
+    figures = wrk(url, seconds, connections, headers)
+    requests = max(figures["requests"], 1.0)
+    figures["web_cpu_ms_per_request"] = (cpu_seconds(web_pid) - web) * 1000 / requests
+    figures["postgres_cpu_ms_per_request"] = (
+        (cpu_seconds(postgres_pid) - postgres) * 1000 / requests
+    )
+    return figures

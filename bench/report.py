@@ -144,14 +144,19 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         "gunicorn configuration (`app/gunicorn_conf.py`: workers, threads, gthread, access "
         "log). The job read is a finished job: token lookup, one row read, no Temporal call.",
         "",
-        "| target | req/s | p50 | p99 | ratio to bare |",
-        "|---|---|---|---|---|",
+        "| target | req/s | p50 | p99 | ratio to bare | CPU per request: web app / PostgreSQL |",
+        "|---|---|---|---|---|---|",
     ]
     for name in ("bare Flask handler", "GET /api/health", "GET /api/jobs/<id> (authenticated)"):
         h = http[name]
+        cpu = (
+            f"{h['web_cpu_ms_per_request']:.2f} / {h['postgres_cpu_ms_per_request']:.2f} ms"
+            if "web_cpu_ms_per_request" in h
+            else "-"
+        )
         lines.append(
             f"| {_cell(name)} | {h['requests_per_s']:.0f} | {h.get('p50_ms', 0):.2f} ms | "
-            f"{h.get('p99_ms', 0):.2f} ms | {h['ratio']:.2f} |"
+            f"{h.get('p99_ms', 0):.2f} ms | {h['ratio']:.2f} | {cpu} |"
         )
     lines += [
         "",

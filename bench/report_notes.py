@@ -33,7 +33,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"- **The authenticated job read** serves {job_read['ratio']:.2f}x a bare handler's "
         "rate: one connection, one pre-ping, the token lookup and the row read, on the same "
         "2 cores as wrk and PostgreSQL. `/api/health`, which touches nothing, runs at the bare "
-        "rate.",
+        f"rate.{read_cpu(results['http'])}",
         "- **Sizing.** Requests from idle PSS, limits from peak RSS plus headroom: see the "
         "footprint table. The dev server grows with its history (SQLite cache), so give it "
         "the most headroom.",
@@ -66,3 +66,23 @@ def profile_section(profile: dict[str, Any] | None) -> list[str]:
         for name, share in profile["app_functions"].items()
     ]
     return [*lines, ""]
+
+
+def read_cpu(http: dict[str, Any]) -> str:
+    """Where the job read's CPU goes, web process against PostgreSQL, when it was measured."""
+    read, bare = http["GET /api/jobs/<id> (authenticated)"], http["bare Flask handler"]
+    if "web_cpu_ms_per_request" not in read:
+        return ""
+    web_extra = read["web_cpu_ms_per_request"] - bare["web_cpu_ms_per_request"]
+    postgres = read["postgres_cpu_ms_per_request"]
+    larger = (
+        "the web process's Python (SQLAlchemy, psycopg, validation, serialisation)"
+        if web_extra > postgres
+        else "PostgreSQL"
+    )
+    return (
+        f" Per request the web app spends {read['web_cpu_ms_per_request']:.2f} ms of CPU "
+        f"({web_extra:+.2f} ms on the bare handler) and PostgreSQL {postgres:.2f} ms: most of "
+        f"the extra is {larger}. The py-spy share of 'psycopg and the wire' in the read-path "
+        "section also counts threads waiting for the GIL after their answer arrived."
+    )
