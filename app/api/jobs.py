@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import and_, or_, select
 
@@ -27,7 +26,7 @@ from app.api.job_out import owned_job_query as owned_job_query  # bench/density.
 from app.api.openapi import (
     AUTH_ERRORS,
     BODY_ERRORS,
-    PATH_ERRORS,
+    ITEM_ERRORS,
     WRITE_ERRORS,
     JsonBody,
     QueryModel,
@@ -46,7 +45,6 @@ from app.models import Job, JobArtifact
 from app.services import services
 
 blueprint = api_blueprint("jobs", __name__, url_prefix="/api")
-ONE_JOB_ERRORS: ResponseDict = {**AUTH_ERRORS, **PATH_ERRORS}
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
@@ -206,7 +204,7 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
 @blueprint.get(
     "/jobs/<uuid:job_id>",
     summary="One job; `wait` long-polls until it finishes",
-    responses={200: JobOut, **ONE_JOB_ERRORS},
+    responses={200: JobOut, **ITEM_ERRORS},
     security=BEARER,
 )
 @current_account
@@ -230,7 +228,7 @@ def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobO
     summary="Request cancellation",
     responses={
         202: JobOut,
-        **ONE_JOB_ERRORS,
+        **ITEM_ERRORS,
         **WRITE_ERRORS,
         409: error("the job has already finished"),
     },
@@ -251,7 +249,7 @@ def cancel_job(account: CurrentAccount, path: JobPath) -> tuple[JobOut, int]:
 @blueprint.get(
     "/jobs/<uuid:job_id>/artifact",
     summary="Download the file a job produced",
-    responses={200: {"description": "the file (text/csv for exports)"}, **ONE_JOB_ERRORS},
+    responses={200: {"description": "the file (text/csv for exports)"}, **ITEM_ERRORS},
     security=BEARER,
 )
 @current_account

@@ -54,6 +54,8 @@ BODY_ERRORS: ResponseDict = {
 WRITE_ERRORS: ResponseDict = {413: error("request too large")}
 AUTH_ERRORS: ResponseDict = {401: error("missing, invalid, expired or revoked token")}
 PATH_ERRORS: ResponseDict = {404: error("not found")}
+# An operation on one of the caller's items (`/jobs/<id>`, `/tasks/<id>`).
+ITEM_ERRORS: ResponseDict = {**AUTH_ERRORS, **PATH_ERRORS}
 # Every operation: flask-openapi3 documents a 422 on each one, so it is ours everywhere.
 COMMON_ERRORS: ResponseDict = {
     422: error("a field is invalid"),

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response
-from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
@@ -15,8 +14,8 @@ from app.api.errors import ApiError, not_found
 from app.api.openapi import (
     AUTH_ERRORS,
     BODY_ERRORS,
+    ITEM_ERRORS,
     MAX_ID,
-    PATH_ERRORS,
     WRITE_ERRORS,
     JsonBody,
     JsonDateTime,
@@ -30,7 +29,6 @@ from app.models import Task
 from app.services import services
 
 blueprint = api_blueprint("tasks", __name__, url_prefix="/api/tasks")
-ONE_TASK_ERRORS: ResponseDict = {**AUTH_ERRORS, **PATH_ERRORS}
 
 
 def _title(value: object) -> object:
@@ -126,7 +124,7 @@ def create_task(account: CurrentAccount, body: TaskCreate) -> tuple[TaskOut, int
 @blueprint.get(
     "/<int:task_id>",
     summary="One task",
-    responses={200: TaskOut, **ONE_TASK_ERRORS},
+    responses={200: TaskOut, **ITEM_ERRORS},
     security=BEARER,
 )
 @current_account
@@ -138,7 +136,7 @@ def get_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
 @blueprint.patch(
     "/<int:task_id>",
     summary="Change a task",
-    responses={200: TaskOut, **ONE_TASK_ERRORS, **BODY_ERRORS},
+    responses={200: TaskOut, **ITEM_ERRORS, **BODY_ERRORS},
     security=BEARER,
 )
 @current_account
@@ -160,7 +158,7 @@ def update_task(account: CurrentAccount, path: TaskPath, body: TaskUpdate) -> Ta
 @blueprint.post(
     "/<int:task_id>/complete",
     summary="Mark a task done",
-    responses={200: TaskOut, **ONE_TASK_ERRORS, **WRITE_ERRORS},
+    responses={200: TaskOut, **ITEM_ERRORS, **WRITE_ERRORS},
     security=BEARER,
 )
 @current_account
@@ -175,7 +173,7 @@ def complete_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
 @blueprint.delete(
     "/<int:task_id>",
     summary="Delete a task",
-    responses={204: {"description": "deleted"}, **ONE_TASK_ERRORS, **WRITE_ERRORS},
+    responses={204: {"description": "deleted"}, **ITEM_ERRORS, **WRITE_ERRORS},
     security=BEARER,
 )
 @current_account
