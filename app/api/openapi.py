@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.api.errors import ApiError, validation_failed
+from app.api.openapi_responses import share_responses
 
 MAX_ID = 2**31 - 1  # integer ids in paths are PostgreSQL `integer` primary keys
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text and jsonb cannot hold U+0000
@@ -199,3 +200,7 @@ class ApiApp(OpenAPI):
 
     def make_response(self, rv: Any) -> Response:
         return super().make_response(to_response(rv))
+
+    def generate_spec_json(self) -> None:
+        super().generate_spec_json()  # type: ignore[no-untyped-call]
+        self.spec_json = share_responses(self.spec_json)

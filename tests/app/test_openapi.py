@@ -56,10 +56,13 @@ def test_views_that_take_the_account_are_the_ones_documented_with_bearer_auth(
 def test_every_documented_error_is_our_envelope(client: FlaskClient) -> None:
     document = client.get("/api/openapi.json").get_json()
     error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    shared = document["components"].get("responses", {})
     for path, item in document["paths"].items():
         for method, operation in item.items():
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
+                    if "$ref" in response:  # shared: components/responses/<name>
+                        response = shared[response["$ref"].rsplit("/", 1)[-1]]
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == error_body, f"{method} {path} {status}"
     assert set(document["components"]["schemas"]["ErrorBody"]["properties"]) == {"error"}
