@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local control plane from source into <cache>/cluster/bin/<component>-<version>/ (see
 # cluster/bin_dir.sh), once per version.
-# Usage: cluster/build.sh [kubernetes|etcd|kwok]...   (default: all three)
+# Usage: cluster/build.sh [kubernetes|etcd|kwok|kubelet]...   (default: the first three; kubelet
+# only when asked, for cluster/kubelet.sh)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,9 +18,9 @@ module_version() { # the version a wrapper go.mod pins for one module
 		"$here/build/$1/go.mod" | head -n1
 }
 
-build() { # component, version, ldflags, packages...
-	local component=$1 version=$2 ldflags=$3
-	shift 3
+build() { # component, wrapper module (a folder in cluster/build), version, ldflags, packages...
+	local component=$1 module=$2 version=$3 ldflags=$4
+	shift 4
 	local dest=$bin_root/$component-$version
 	if [[ -f $dest/.complete ]]; then
 		return 0
@@ -35,7 +36,7 @@ build() { # component, version, ldflags, packages...
 	local tmp=$dest.partial
 	rm -rf "$tmp" && mkdir -p "$tmp"
 	local started=$SECONDS log=$bin_root/$component-$version.log
-	if ! (cd "$here/build/$component" && nice -n 5 go build -trimpath -ldflags "-s -w $ldflags" \
+	if ! (cd "$here/build/$module" && nice -n 5 go build -trimpath -ldflags "-s -w $ldflags" \
 		-o "$tmp/" "$@") >"$log" 2>&1; then
 		echo "cluster: building $component $version failed; the compiler's output is in $log:" >&2
 		tail -n 20 "$log" >&2
@@ -65,14 +66,15 @@ components=("$@")
 for component in "${components[@]}"; do
 	case $component in
 	kubernetes)
-		build kubernetes "$kube_version" "$(kube_ldflags)" k8s.io/kubernetes/cmd/kube-apiserver \
+		build kubernetes kubernetes "$kube_version" "$(kube_ldflags)" k8s.io/kubernetes/cmd/kube-apiserver \
 			k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 		;;
-	etcd) build etcd "$etcd_version" "" . ;;
+	kubelet) build kubelet kubernetes "$kube_version" "$(kube_ldflags)" k8s.io/kubernetes/cmd/kubelet ;;
+	etcd) build etcd etcd "$etcd_version" "" . ;;
 	kwok)
-		build kwok "$kwok_version" "-X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kube_version#v}" \
+		build kwok kwok "$kwok_version" "-X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kube_version#v}" \
 			sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 		;;
-	*) echo "cluster: unknown component '$component' (expected kubernetes, etcd or kwok)" >&2 && exit 2 ;;
+	*) echo "cluster: unknown component '$component' (expected kubernetes, etcd, kwok or kubelet)" >&2 && exit 2 ;;
 	esac
 done
