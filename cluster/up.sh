@@ -52,11 +52,21 @@ if [[ -n $port ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	fail "port $port (CLUSTER_API_PORT) is already in use; choose another or leave it unset for a free one"
 fi
 
+# CLUSTER_REAL_NODES=1 (cluster/kubelet.sh): a real kubelet's node is the kubelet's, so kwok
+# fakes only the nodes annotated as its own (manifests/pool.yaml). make test leaves it unset.
+kwok_nodes=()
+rm -f "$state/real-nodes"
+if [[ ${CLUSTER_REAL_NODES:-} == 1 ]]; then
+	kwok_nodes=(--extra-args kwok-controller=manage-all-nodes=false
+		--extra-args kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake)
+	touch "$state/real-nodes"
+fi
 started=$SECONDS
 log=$state/create.log
 if ! "${kwokctl[@]}" create cluster --runtime binary --quiet-pull \
 	--kube-authorization --kube-admission \
 	--extra-args kube-controller-manager=enable-hostpath-provisioner=true \
+	"${kwok_nodes[@]}" \
 	${port:+--kube-apiserver-port "$port"} \
 	--etcd-binary "$bin/etcd-$etcd_version/etcd" \
 	--kube-apiserver-binary "$kube_bin/kube-apiserver" \
