@@ -4,10 +4,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-state=${CLUSTER_DIR:-$root/.cluster}
-run=$state/kubelet
-node=${KUBELET_NODE:-real-node}
+# shellcheck source=cluster/kubelet/paths.sh
+source "$here/kubelet/paths.sh"
 k=(kubectl --kubeconfig "$state/kubeconfig" --request-timeout=10s)
 
 stop() { # pid file: TERM the process it names, wait for it to exit

@@ -6,10 +6,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-state=${CLUSTER_DIR:-$root/.cluster}
-run=$state/kubelet
-node=${KUBELET_NODE:-real-node}
+# shellcheck source=cluster/kubelet/paths.sh
+source "$here/kubelet/paths.sh"
 image=${KUBELET_POD_IMAGE:-localhost/base-debian:bookworm}
 # shellcheck source=cluster/bin_dir.sh
 source "$here/bin_dir.sh"
