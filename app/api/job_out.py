@@ -1,7 +1,7 @@
 """What the jobs API answers about a job, built straight from its row's columns.
 
 Reads select `JOB_COLUMNS` with Core (no ORM identity map or instance loading): a job
-read is one prepared statement, and its answer a function of the row alone.
+read is one statement psycopg prepares, and its answer a function of the row alone.
 """
 
 from __future__ import annotations
@@ -10,67 +10,46 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, bindparam, select
 
+from app.api.reads import PreparedRead
 from app.db import as_utc
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
 from app.jobs.status import TERMINAL, JobStatus
 from app.models import Job
 
-JOB_COLUMNS = (
-    Job.id,
-    Job.type,
-    Job.status,
-    Job.input,
-    Job.result,
-    Job.error,
-    Job.progress_done,
-    Job.progress_total,
-    Job.idempotency_key,
-    Job.created_at,
-    Job.started_at,
-    Job.finished_at,
-    Job.cancel_requested_at,
+
+class JobRecord(NamedTuple):
+    """The columns a job's answer is built from (an ORM Job has the same attributes)."""
+
+    id: str
+    type: str
+    status: str
+    input: Any
+    result: Any
+    error: str | None
+    progress_done: int | None
+    progress_total: int | None
+    idempotency_key: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
+
+
+JobRow = JobRecord | Job
+JOB_COLUMNS = tuple(getattr(Job, name) for name in JobRecord._fields)
+# Built once: compiled once, and prepared by psycopg on the server (app/api/reads.py).
+OWNED_JOB = PreparedRead(
+    select(*JOB_COLUMNS).where(
+        Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner_id")
+    ),
+    JobRecord,
 )
-# Built once: SQLAlchemy then reuses its compiled form and cache key on every read.
-OWNED_JOB = select(*JOB_COLUMNS).where(
-    Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner_id")
-)
-
-
-class JobRow(Protocol):
-    """The columns job_out reads: a Core row of JOB_COLUMNS or an ORM Job."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def input(self) -> Any: ...
-    @property
-    def result(self) -> Any: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def progress_done(self) -> int | None: ...
-    @property
-    def progress_total(self) -> int | None: ...
-    @property
-    def idempotency_key(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def started_at(self) -> datetime | None: ...
-    @property
-    def finished_at(self) -> datetime | None: ...
-    @property
-    def cancel_requested_at(self) -> datetime | None: ...
 
 
 class ProgressOut(BaseModel):

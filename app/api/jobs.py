@@ -18,6 +18,7 @@ from app.api.job_out import (
     OWNED_JOB,
     JobOut,
     JobPage,
+    JobRecord,
     JobRow,
     job_out,
     page_version,
@@ -186,7 +187,7 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
             )
         )
     statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
-    rows = read_connection().execute(statement).all()
+    rows = [JobRecord(*row) for row in read_connection().execute(statement)]
     page, next_cursor = split_page(rows, query.limit)
     freshness = services().freshness
     synced_at = freshness.synced_at(read_connection())
@@ -276,8 +277,7 @@ def owned_job(account: CurrentAccount, job_id: str) -> Job:
 
 
 def owned_job_row(account: CurrentAccount, job_id: str) -> JobRow:
-    params = {"job_id": job_id, "owner_id": account.id}
-    row: JobRow | None = read_connection().execute(OWNED_JOB, params).first()
+    row = OWNED_JOB.first({"job_id": job_id, "owner_id": account.id})
     if row is None:
         raise not_found("job")
     return row

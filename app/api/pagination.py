@@ -22,8 +22,10 @@ class PageQuery(QueryModel):
 
 
 class Keyed(Protocol):
-    created_at: datetime
-    id: Any
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def id(self) -> Any: ...
 
 
 Row = TypeVar("Row", bound=Keyed)

@@ -4,15 +4,19 @@ It is checked out once (pinged only after idling, see app/db.py), shared by a to
 lookup and the view, and runs in autocommit, so a read costs its queries' round trips
 and no BEGIN or COMMIT.
 Long polls give it back before they wait, so waiting holds no pool connection.
+The hot one-row reads are `PreparedRead`s: straight through psycopg on that connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
+import psycopg
 from flask import g
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
 from app.services import services
@@ -22,9 +26,20 @@ def read_connection() -> Connection:
     connection: Connection | None = g.get("read_connection")
     if connection is None:
         connection = services().database.engine.connect()
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        driver = _psycopg(connection)
+        if driver is None:  # SQLite
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            # What SQLAlchemy's isolation_level="AUTOCOMMIT" does, at half its CPU cost;
+            # release_read_connection turns it off before the pool gets the connection back.
+            driver.autocommit = True
         g.read_connection = connection
     return connection
+
+
+def _psycopg(connection: Connection) -> psycopg.Connection[Any] | None:
+    driver = connection.connection.driver_connection
+    return driver if isinstance(driver, psycopg.Connection) else None
 
 
 @contextmanager
@@ -36,5 +51,41 @@ def read_session() -> Iterator[Session]:
 
 def release_read_connection(_error: BaseException | None = None) -> None:
     connection: Connection | None = g.pop("read_connection", None)
-    if connection is not None:
-        connection.close()
+    if connection is None:
+        return
+    driver = None if connection.invalidated else _psycopg(connection)  # a lost one is closed
+    if driver is not None:
+        try:
+            driver.autocommit = False  # the pool's other users run transactions
+        except psycopg.Error:  # broken, or mid-transaction: never hand it out again
+            connection.invalidate()
+    connection.close()
+
+
+Record = TypeVar("Record")
+
+
+class PreparedRead(Generic[Record]):
+    """A Core SELECT of one row, run on PostgreSQL by psycopg itself.
+
+    SQLAlchemy's execute path (result metadata, column descriptions, row processors) costs
+    about three times a one-row read's own psycopg call (see docs/benchmarks.md, the read
+    path); the statement is compiled once here instead, and psycopg prepares it on the
+    server (unless PgBouncer's transaction pooling forbids it, see app/db.py). On SQLite,
+    for local runs without PostgreSQL, it runs through SQLAlchemy as usual.
+    """
+
+    def __init__(self, statement: Select[Any], record: Callable[..., Record]) -> None:
+        self.statement = statement
+        dialect = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
+        self.sql = str(statement.compile(dialect=dialect))
+        self.record = record
+
+    def first(self, params: Mapping[str, Any]) -> Record | None:
+        connection = read_connection()
+        driver = _psycopg(connection)
+        if driver is None:
+            found = connection.execute(self.statement, params).first()
+        else:
+            found = driver.execute(self.sql, params).fetchone()
+        return None if found is None else self.record(*found)
