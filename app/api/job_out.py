@@ -43,11 +43,12 @@ class JobRecord(NamedTuple):
 
 JobRow = JobRecord | Job
 JOB_COLUMNS = tuple(getattr(Job, name) for name in JobRecord._fields)
-# Built once: compiled once, and prepared by psycopg on the server (app/api/reads.py).
+# Built once: a select's columns are coerced and de-duplicated when it is built, which
+# costs a list read a sixth of its CPU if done per request; `.where()` copies it cheaply.
+JOBS = select(*JOB_COLUMNS)
+# Compiled once, and prepared by psycopg on the server (app/api/reads.py).
 OWNED_JOB = PreparedRead(
-    select(*JOB_COLUMNS).where(
-        Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner_id")
-    ),
+    JOBS.where(Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner_id")),
     JobRecord,
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 from app.api.deps import BEARER, current_account
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.job_out import (
-    JOB_COLUMNS,
+    JOBS,
     OWNED_JOB,
     JobOut,
     JobPage,
@@ -173,7 +173,7 @@ def _wait_seconds(asked: float) -> float:
 
 
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    statement = select(*JOB_COLUMNS).where(Job.owner_id == account.id)
+    statement = JOBS.where(Job.owner_id == account.id)
     if query.type is not None:
         statement = statement.where(Job.type == query.type)
     if query.status is not None:
