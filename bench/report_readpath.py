@@ -209,9 +209,11 @@ def section(results: dict[str, Any]) -> list[str]:
             "token cache (`app/auth/token_cache.py`: each token read from the database at most "
             "once per `TOKEN_CACHE_SECONDS`, 5 s, expiry compared on every request, a logout "
             "evicted in every process by its NOTIFY); a pooled connection is pinged only after "
-            "1 s idle, and the pool hands out the one returned last; the job is one prebuilt "
-            "Core statement (`app/api/job_out.py`, no ORM), and pydantic encodes the answer: "
-            "one round trip per read.",
+            "1 s idle, and the pool hands out the one returned last; the job is one "
+            "`PreparedRead` (`app/api/reads.py`): a Core statement compiled once and run by "
+            "psycopg itself, without SQLAlchemy's result machinery, which had cost about three "
+            "times the psycopg call; the connection's autocommit is set on the driver; pydantic "
+            "encodes the answer: one round trip per read.",
             "",
             f"Conclusion of this run: {_largest(profile['buckets'])} of the read, and "
             f"{_largest(profile['db_layers'])} inside its database work "

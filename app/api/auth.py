@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import BEARER, current_account
+from app.api.deps import signed_in
 from app.api.errors import ApiError
-from app.api.openapi import AUTH_ERRORS, BODY_ERRORS, WRITE_ERRORS, JsonBody, api_blueprint, error
+from app.api.openapi import BODY_ERRORS, WRITE_ERRORS, JsonBody, api_blueprint, error
 from app.auth.login_limits import clear_failures, recent_failures, record_failure
 from app.auth.passwords import hash_password, verify_password
 from app.auth.tokens import (
@@ -151,13 +151,7 @@ def login(body: Credentials) -> TokenOut:
     )
 
 
-@blueprint.post(
-    "/logout",
-    summary="Revoke this token",
-    responses={200: LogoutOut, **AUTH_ERRORS, **WRITE_ERRORS},
-    security=BEARER,
-)
-@current_account
+@signed_in(blueprint.post, "/logout", "Revoke this token", {200: LogoutOut, **WRITE_ERRORS})
 def logout(account: CurrentAccount) -> LogoutOut:
     token = bearer_token()
     with services().database.session() as session:
@@ -166,12 +160,6 @@ def logout(account: CurrentAccount) -> LogoutOut:
     return LogoutOut(revoked=True)
 
 
-@blueprint.get(
-    "/me",
-    summary="The signed-in account",
-    responses={200: AccountOut, **AUTH_ERRORS},
-    security=BEARER,
-)
-@current_account
+@signed_in(blueprint.get, "/me", "The signed-in account", {200: AccountOut})
 def me(account: CurrentAccount) -> AccountOut:
     return AccountOut(id=account.id, email=account.email)

@@ -11,7 +11,7 @@ from flask import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import and_, or_, select
 
-from app.api.deps import BEARER, current_account
+from app.api.deps import signed_in
 from app.api.errors import ApiError, not_found, validation_failed
 from app.api.job_out import (
     JOBS,
@@ -25,9 +25,7 @@ from app.api.job_out import (
 )
 from app.api.job_out import owned_job_query as owned_job_query  # bench/density.py reads it here
 from app.api.openapi import (
-    AUTH_ERRORS,
     BODY_ERRORS,
-    ITEM_ERRORS,
     WRITE_ERRORS,
     JsonBody,
     QueryModel,
@@ -104,22 +102,20 @@ def job_types() -> JobTypeList:
     )
 
 
-@blueprint.post(
+@signed_in(
+    blueprint.post,
     "/jobs",
-    summary="Start a job; the same idempotency key returns the same job",
-    responses={
+    "Start a job; the same idempotency key returns the same job",
+    {
         200: {
             "description": "a job with this idempotency key exists already: that job",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobOut"}}},
         },
         202: JobOut,
-        **AUTH_ERRORS,
         **BODY_ERRORS,
         409: error("the idempotency key was used for a different request"),
     },
-    security=BEARER,
 )
-@current_account
 def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     job_type = REGISTRY.get(body.type)
     if job_type is None:
@@ -148,13 +144,9 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     return one_job_out(job), 202 if created else 200
 
 
-@blueprint.get(
-    "/jobs",
-    summary="Your jobs, newest first, filtered by type and status",
-    responses={200: JobPage, **AUTH_ERRORS},
-    security=BEARER,
+@signed_in(
+    blueprint.get, "/jobs", "Your jobs, newest first, filtered by type and status", {200: JobPage}
 )
-@current_account
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
     deadline = time.monotonic() + _wait_seconds(query.wait)
     with services().changes.watch([owner_key(account.id)]) as watch:
@@ -202,13 +194,13 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
     )
 
 
-@blueprint.get(
+@signed_in(
+    blueprint.get,
     "/jobs/<uuid:job_id>",
-    summary="One job; `wait` long-polls until it finishes",
-    responses={200: JobOut, **ITEM_ERRORS},
-    security=BEARER,
+    "One job; `wait` long-polls until it finishes",
+    {200: JobOut},
+    item=True,
 )
-@current_account
 def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobOut:
     job_id = path.job_id
     if query.wait <= 0:
@@ -224,18 +216,13 @@ def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobO
             watch.wait(remaining)
 
 
-@blueprint.post(
+@signed_in(
+    blueprint.post,
     "/jobs/<uuid:job_id>/cancel",
-    summary="Request cancellation",
-    responses={
-        202: JobOut,
-        **ITEM_ERRORS,
-        **WRITE_ERRORS,
-        409: error("the job has already finished"),
-    },
-    security=BEARER,
+    "Request cancellation",
+    {202: JobOut, **WRITE_ERRORS, 409: error("the job has already finished")},
+    item=True,
 )
-@current_account
 def cancel_job(account: CurrentAccount, path: JobPath) -> tuple[JobOut, int]:
     job = owned_job(account, str(path.job_id))
     try:
@@ -247,13 +234,13 @@ def cancel_job(account: CurrentAccount, path: JobPath) -> tuple[JobOut, int]:
     return one_job_out(job), 202
 
 
-@blueprint.get(
+@signed_in(
+    blueprint.get,
     "/jobs/<uuid:job_id>/artifact",
-    summary="Download the file a job produced",
-    responses={200: {"description": "the file (text/csv for exports)"}, **ITEM_ERRORS},
-    security=BEARER,
+    "Download the file a job produced",
+    {200: {"description": "the file (text/csv for exports)"}},
+    item=True,
 )
-@current_account
 def job_artifact(account: CurrentAccount, path: JobPath) -> Response:
     job = owned_job(account, str(path.job_id))
     with services().database.session() as session:

@@ -9,12 +9,10 @@ from flask import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
-from app.api.deps import BEARER, current_account
+from app.api.deps import signed_in
 from app.api.errors import ApiError, not_found
 from app.api.openapi import (
-    AUTH_ERRORS,
     BODY_ERRORS,
-    ITEM_ERRORS,
     MAX_ID,
     WRITE_ERRORS,
     JsonBody,
@@ -86,8 +84,7 @@ class TaskPath(BaseModel):
     task_id: int = Field(json_schema_extra={"minimum": 0, "maximum": MAX_ID})
 
 
-@blueprint.get("", summary="Your tasks", responses={200: TaskPage, **AUTH_ERRORS}, security=BEARER)
-@current_account
+@signed_in(blueprint.get, "", "Your tasks", {200: TaskPage})
 def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
     statement = select(Task).where(Task.owner_id == account.id)
     if query.completed is not None:
@@ -106,13 +103,7 @@ def list_tasks(account: CurrentAccount, query: TaskListQuery) -> TaskPage:
     return TaskPage(items=[task_out(task) for task in page], next_cursor=next_cursor)
 
 
-@blueprint.post(
-    "",
-    summary="Create a task",
-    responses={201: TaskOut, **AUTH_ERRORS, **BODY_ERRORS},
-    security=BEARER,
-)
-@current_account
+@signed_in(blueprint.post, "", "Create a task", {201: TaskOut, **BODY_ERRORS})
 def create_task(account: CurrentAccount, body: TaskCreate) -> tuple[TaskOut, int]:
     with services().database.session() as session:
         task = Task(owner_id=account.id, title=body.title, notes=body.notes, due_at=body.due_at)
@@ -121,25 +112,15 @@ def create_task(account: CurrentAccount, body: TaskCreate) -> tuple[TaskOut, int
         return task_out(task), 201
 
 
-@blueprint.get(
-    "/<int:task_id>",
-    summary="One task",
-    responses={200: TaskOut, **ITEM_ERRORS},
-    security=BEARER,
-)
-@current_account
+@signed_in(blueprint.get, "/<int:task_id>", "One task", {200: TaskOut}, item=True)
 def get_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
     with read_session() as session:
         return task_out(_owned(session, account, path.task_id))
 
 
-@blueprint.patch(
-    "/<int:task_id>",
-    summary="Change a task",
-    responses={200: TaskOut, **ITEM_ERRORS, **BODY_ERRORS},
-    security=BEARER,
+@signed_in(
+    blueprint.patch, "/<int:task_id>", "Change a task", {200: TaskOut, **BODY_ERRORS}, item=True
 )
-@current_account
 def update_task(account: CurrentAccount, path: TaskPath, body: TaskUpdate) -> TaskOut:
     changes = body.model_dump(exclude_unset=True)
     with services().database.session() as session:
@@ -155,13 +136,13 @@ def update_task(account: CurrentAccount, path: TaskPath, body: TaskUpdate) -> Ta
         return task_out(task)
 
 
-@blueprint.post(
+@signed_in(
+    blueprint.post,
     "/<int:task_id>/complete",
-    summary="Mark a task done",
-    responses={200: TaskOut, **ITEM_ERRORS, **WRITE_ERRORS},
-    security=BEARER,
+    "Mark a task done",
+    {200: TaskOut, **WRITE_ERRORS},
+    item=True,
 )
-@current_account
 def complete_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
     with services().database.session() as session:
         task = _owned(session, account, path.task_id)
@@ -170,13 +151,13 @@ def complete_task(account: CurrentAccount, path: TaskPath) -> TaskOut:
         return task_out(task)
 
 
-@blueprint.delete(
+@signed_in(
+    blueprint.delete,
     "/<int:task_id>",
-    summary="Delete a task",
-    responses={204: {"description": "deleted"}, **ITEM_ERRORS, **WRITE_ERRORS},
-    security=BEARER,
+    "Delete a task",
+    {204: {"description": "deleted"}, **WRITE_ERRORS},
+    item=True,
 )
-@current_account
 def delete_task(account: CurrentAccount, path: TaskPath) -> Response:
     with services().database.session() as session:
         session.delete(_owned(session, account, path.task_id))
