@@ -78,7 +78,12 @@ $(NODE_MODULES): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-frontend/dist/index.html: $(NODE_MODULES) $(FRONTEND_SOURCES)
+# The API types are generated from the committed OpenAPI document, never committed themselves.
+API_TYPES := frontend/src/api/schema.d.ts
+$(API_TYPES): frontend/src/api/openapi.json frontend/scripts/api-types.mjs $(NODE_MODULES)
+	cd frontend && npm run openapi:types
+
+frontend/dist/index.html: $(NODE_MODULES) $(API_TYPES) $(FRONTEND_SOURCES)
 	cd frontend && npm run build
 	@touch $@
 
@@ -187,14 +192,14 @@ cluster-down:
 # The lifecycle suite starts (and stops) its own local cluster, or uses the caller's KUBECONFIG.
 TEST_KUBECONFIG := $(if $(KUBECONFIG),ENVCTL_TEST_KUBECONFIG=$(KUBECONFIG))
 
-test: install frontend chromium pgbouncer image ui-image prod-temporal-images cluster-build
+test: install frontend $(API_TYPES) chromium pgbouncer image ui-image prod-temporal-images cluster-build
 	cd frontend && npx vitest run
 	$(TEST_KUBECONFIG) CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
 
 # The frontend's lcov for SonarQube (ci.yml `sonarqube`): the coverage provider is installed
 # there only, without saving, so `make test` does not carry it.
 VITEST_COVERAGE_VERSION := 4.1.12
-coverage-frontend: $(NODE_MODULES)
+coverage-frontend: $(NODE_MODULES) $(API_TYPES)
 	cd frontend && npm install --no-save --no-audit --no-fund @vitest/coverage-v8@$(VITEST_COVERAGE_VERSION)
 	cd frontend && npx vitest run --coverage --coverage.reporter=lcov --coverage.reportsDirectory=coverage
 
@@ -253,7 +258,7 @@ bench-cold-builds: install
 bench-deploy: install cluster-build
 	$(TEST_KUBECONFIG) nice -n 10 $(PY) -m bench.deploy $(BENCH_ARGS)
 
-lint: install $(NODE_MODULES)
+lint: install $(NODE_MODULES) $(API_TYPES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

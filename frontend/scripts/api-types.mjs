@@ -1,5 +1,5 @@
-// Generates src/api/schema.d.ts from the committed OpenAPI document.
-// The Vitest suite calls `generateApiTypes` too, so a stale schema.d.ts fails the tests.
+// Generates src/api/schema.d.ts from the committed OpenAPI document. The file is not
+// committed: `make` and the npm build and typecheck scripts regenerate it when the document changes.
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
