@@ -4,6 +4,11 @@ Each write records something that already happened in Temporal (an activity star
 a heartbeat's progress, the workflow closed), never regresses a finished row, and on
 PostgreSQL sends `NOTIFY job_changes, '<owner>:<job>'` in the same transaction, so
 readers waiting on the row wake when it commits.
+
+The web app inserts a job's row and starts its workflow in one transaction, so a fast job's
+first write can come before that commit. The insert holds `creating(job_id)`, a transaction
+advisory lock, until it commits; each write here takes the same lock shared first, so it waits
+for that commit instead of missing the row and retrying after a backoff.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +35,12 @@ FRESHNESS_CACHE_SECONDS = 1.0
 SYNC_NAME = "reconciler"
 _WORKFLOW_ID = re.compile(r"^job-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _TERMINAL = [status.value for status in TERMINAL]
+
+
+def creating(job_id: str, *, shared: bool = False) -> Select[Any]:
+    """The lock a job row's insert holds until it commits (PostgreSQL only)."""
+    lock = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+    return select(lock(func.hashtextextended(job_id, 0)))
 
 
 def workflow_id(job_id: str) -> str:
@@ -69,7 +80,7 @@ class JobStateStore:
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, started_at=func.coalesce(Job.started_at, at))
         )
-        return self._write(statement)
+        return self._write(job_id, statement)
 
     def record_progress(self, job_id: str, progress: Progress) -> bool:
         statement = (
@@ -77,7 +88,7 @@ class JobStateStore:
             .where(Job.id == job_id, Job.status.not_in(_TERMINAL))
             .values(progress_done=progress.done, progress_total=progress.total)
         )
-        return self._write(statement)
+        return self._write(job_id, statement)
 
     def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
         values: dict[str, Any] = {
@@ -92,7 +103,7 @@ class JobStateStore:
         statement = (
             update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL)).values(**values)
         )
-        return self._write(statement)
+        return self._write(job_id, statement)
 
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
         statement = (
@@ -100,7 +111,7 @@ class JobStateStore:
             .where(Job.id == job_id, Job.cancel_requested_at.is_(None))
             .values(cancel_requested_at=at)
         )
-        return self._write(statement)
+        return self._write(job_id, statement)
 
     def exists(self, job_id: str) -> bool:
         with self.database.engine.connect() as connection:
@@ -145,17 +156,19 @@ class JobStateStore:
         with self.database.session() as session:
             return as_utc(session.scalar(query))
 
-    def _write(self, statement: Any) -> bool:
+    def _write(self, job_id: str, statement: Any) -> bool:
         changed = statement.returning(Job.owner_id, Job.id)
         if self.database.engine.dialect.name != "postgresql":
             with self.database.session() as session:
                 return bool(session.execute(changed).all())
-        # The update and its NOTIFY in one statement: BEGIN, it, COMMIT, not four round
-        # trips. Not autocommit: a worker that dies mid-write must commit nothing (the
-        # reconciler's case), and only an explicit COMMIT after the statement ensures that.
+        # The update and its NOTIFY in one statement, after the insert's lock: BEGIN, the
+        # lock, it, COMMIT. Not autocommit: a worker that dies mid-write must commit nothing
+        # (the reconciler's case), and only an explicit COMMIT after the statement ensures
+        # that. The update is its own statement so that its snapshot follows the lock wait.
         rows = changed.cte("changed")
         payload = func.concat(rows.c.owner_id, ":", rows.c.id)
         with self.database.engine.begin() as connection:
+            connection.execute(creating(job_id, shared=True))
             return bool(connection.execute(select(func.pg_notify(CHANNEL, payload))).all())
 
 

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from app.db import Database, utcnow
 from app.jobs.base import JobContext, JobInput, JobType
-from app.jobs.state import JobStateStore, Outcome, notify, workflow_id
+from app.jobs.state import JobStateStore, Outcome, creating, notify, workflow_id
 from app.jobs.status import TERMINAL, JobStatus
 from app.jobs.temporal_state import described_outcome, temporal_origin
 from app.models import Job
@@ -77,6 +77,8 @@ class JobTracker:
                 )
                 session.add(job)
                 session.flush()
+                if session.get_bind().dialect.name == "postgresql":
+                    session.execute(creating(job_id))  # the worker's writes wait for the commit
                 self.gateway.run(lambda client: self._start_workflow(client, job, job_type, data))
                 notify(session, [(owner_id, job_id)])
         except IntegrityError:

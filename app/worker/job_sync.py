@@ -35,9 +35,10 @@ from app.jobs.temporal_state import from_failure, succeeded
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 WRITER_THREADS = 4
-# The web app commits a job's row just after Temporal accepted the workflow, so the first
-# write can arrive before the row is visible: retry for about 12 s, backing off to at most
-# 0.5 s, so a row shows `running` at most half a second after it becomes visible.
+# The web app commits a job's row just after Temporal accepted the workflow. On PostgreSQL a
+# write waits for that commit on the insert's lock (app/jobs/state.py `creating`); a row still
+# not there (SQLite, or the insert rolled back) is retried for about 12 s, backing off to at
+# most 0.5 s.
 ROW_VISIBLE_DELAYS = (0.05, 0.1, 0.2, 0.4, *[0.5] * 23)
 
 
