@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask_openapi3 import Info, SecurityScheme
 
+from app.api.finished_jobs import FinishedJobs
 from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         changes=changes,
         freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
         tokens=tokens,
+        finished_jobs=FinishedJobs(),
     )
     register_error_handlers(app)
     app.teardown_appcontext(release_read_connection)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.api.finished_jobs import FinishedJobs
 from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
@@ -24,6 +25,7 @@ class Services:
     changes: ChangeHub
     freshness: Freshness
     tokens: TokenCache
+    finished_jobs: FinishedJobs
 
 
 def services() -> Services:

@@ -52,6 +52,21 @@ class Bench:
             "Temporal dev server": self.temporal.process.pid,
         }
 
+    @contextmanager
+    def running_job(self, message: str) -> Iterator[dict[str, Any]]:
+        """An echo job that runs (ten minutes) until the block ends, then is cancelled."""
+        job: dict[str, Any] = httpx.post(
+            f"{self.stack.url}/api/jobs",
+            json={"type": "echo", "input": {"message": message, "delay_ms": 600_000}},
+            headers=self.auth,
+            timeout=30,
+        ).json()
+        try:
+            yield job
+        finally:
+            url = f"{self.stack.url}/api/jobs/{job['id']}/cancel"
+            httpx.post(url, headers=self.auth, timeout=30).raise_for_status()
+
     def finished_job(self, message: str) -> dict[str, Any]:
         """An echo job started through the API and long-polled until it is finished."""
         job = httpx.post(

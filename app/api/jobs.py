@@ -264,9 +264,13 @@ def owned_job(account: CurrentAccount, job_id: str) -> Job:
 
 
 def owned_job_row(account: CurrentAccount, job_id: str) -> JobRow:
-    row = OWNED_JOB.first({"job_id": job_id, "owner_id": account.id})
+    finished = services().finished_jobs
+    row = finished.get(account.id, job_id)
     if row is None:
-        raise not_found("job")
+        row = OWNED_JOB.first({"job_id": job_id, "owner_id": account.id})
+        if row is None:
+            raise not_found("job")
+        finished.keep(account.id, job_id, row)
     return row
 
 

@@ -108,7 +108,11 @@ class JobStateStore:
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
         statement = (
             update(Job)
-            .where(Job.id == job_id, Job.cancel_requested_at.is_(None))
+            .where(
+                Job.id == job_id,
+                Job.cancel_requested_at.is_(None),
+                Job.status.not_in(_TERMINAL),  # a finished row never changes again
+            )
             .values(cancel_requested_at=at)
         )
         return self._write(job_id, statement)
