@@ -18,8 +18,8 @@ def notes(results: dict[str, Any]) -> list[str]:
     job_read = results["http"]["GET /api/jobs/<id> (authenticated)"]
     return [
         f"- **The engine is the ceiling.** In the SDK rounds the dev server spent "
-        f"{cpu['sdk'][server]:.0f} ms of CPU per echo job (its SQLite file, as in the "
-        f"previews) and the worker {cpu['sdk'][worker]:.0f} ms: about "
+        f"{cpu['sdk'][server]:.0f} ms of CPU per echo job (its SQLite file, on tmpfs "
+        f"here) and the worker {cpu['sdk'][worker]:.0f} ms: about "
         f"{per_job_sdk:.0f} ms per job, so {cores} cores allow roughly "
         f"{cores * 1000 / per_job_sdk:.0f} jobs/s before anything else runs. Both sides "
         "share that ceiling; the throughput ratio is what the web app costs on top.",
@@ -28,6 +28,12 @@ def notes(results: dict[str, Any]) -> list[str]:
         "long poll waits on the row's NOTIFY, not on Temporal, and the dev server spent "
         f"{cpu['api'][server] - cpu['sdk'][server]:+.0f} ms per job more in the app's rounds "
         "(the worker's result watch and the reconciler's visibility lists).",
+        "- **Why the state is on tmpfs.** `python -m bench --only latency`, twice per layout on "
+        "2026-12-03: all state on this VM's disk, API p50 152 ms against the SDK's 100-102 "
+        "(1.50x, 1.52x); PostgreSQL and logs on tmpfs, the dev server's SQLite on disk, 1.17x and "
+        "1.19x; everything on tmpfs, 107 ms against 96-97 (1.11x both times). The disk stalls an "
+        "fsync by ~50 ms when other files have dirty pages, so on disk the web app's own writes "
+        "slowed the engine's commits.",
         "- **Before issue 12** (`bench/baselines/read_path_before.json`): p50 1.10x, p99 "
         "1.33x, throughput 0.89x the SDK, the authenticated read 0.11x a bare handler.",
         f"- **The authenticated job read** serves {job_read['ratio']:.2f}x a bare handler's "
