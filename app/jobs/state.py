@@ -97,13 +97,11 @@ class JobStateStore:
         return self._write(job_id, statement.values(**_outcome_values(outcome, started_at)))
 
     def settle_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
-        """Temporal's close, once known: recorded, or correcting a different outcome the
-        worker recorded as the workflow returned (the only change a finished row takes)."""
-        if self.record_outcome(job_id, outcome, started_at):
-            return True
-        statement = update(Job).where(
-            Job.id == job_id, Job.status.in_(_TERMINAL), Job.status != outcome.status
-        )
+        """Temporal's close, once known: recorded if the row is unfinished, or correcting a
+        different outcome the worker recorded as the workflow returned (the only change a
+        finished row takes). One statement; its notice also says `corrected`, which only a
+        kept finished copy heeds."""
+        statement = update(Job).where(Job.id == job_id, Job.status != outcome.status)
         values = _outcome_values(outcome, started_at)
         return self._write(job_id, statement.values(**values), corrected=True)
 

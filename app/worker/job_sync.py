@@ -37,6 +37,7 @@ from temporalio.worker import (
 from app.db import utcnow
 from app.jobs.base import Progress
 from app.jobs.state import JobStateStore, Outcome, job_id_of
+from app.jobs.status import JobStatus
 from app.jobs.temporal_state import from_failure, succeeded
 from app.temporal_client import DATA_CONVERTER
 
@@ -56,6 +57,7 @@ class JobSync:
         self.store = store
         self._loop = asyncio.get_running_loop()
         self._started_at: dict[str, datetime] = {}
+        self._returned: set[str] = set()  # jobs whose success was recorded as they returned
         self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
@@ -82,6 +84,8 @@ class JobSync:
 
     def _record_returned(self, job_id: str, outcome: Outcome) -> None:
         started_at = self._started_at.get(job_id, outcome.finished_at)
+        if job_id in self._watchers:  # its watch, once Temporal closes the run, needs no write
+            self._returned.add(job_id)
         self._spawn(self._when_visible(self.store.record_outcome, job_id, outcome, started_at))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -104,12 +108,18 @@ class JobSync:
         started_at = self._started_at.get(job_id, utcnow())
         try:
             outcome = await self._outcome(workflow_id)
-            if outcome is not None:
+            # None: Temporal unreachable, the reconciler's turn. A success whose return was
+            # recorded needs no write: Temporal's close confirms it.
+            confirmed = outcome is None or (
+                outcome.status is JobStatus.SUCCEEDED and job_id in self._returned
+            )
+            if outcome is not None and not confirmed:
                 await self._when_visible(self.store.settle_outcome, job_id, outcome, started_at)
         finally:
             self._watchers.pop(job_id, None)
             self._progress_written.pop(job_id, None)
             self._started_at.pop(job_id, None)
+            self._returned.discard(job_id)
 
     async def _outcome(self, workflow_id: str) -> Outcome | None:
         handle = self.client.get_workflow_handle(workflow_id)
