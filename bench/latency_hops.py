@@ -4,8 +4,9 @@ For each job the caller's own times (request sent, answer seen), the workflow hi
 times (Temporal's clock) and the row's `created_at` / `finished_at` (the web app's and the
 worker's clocks) are all this machine's wall clock, so the gaps between them are the hops:
 the request before Temporal has the workflow, the engine (workflow started -> closed), the
-worker's result wait (closed -> the worker knew), and the row write, NOTIFY and wake-up
-(the worker knew -> the caller saw it). The raw SDK, on the same dev server, worker and task
+moment the worker knew the outcome (its `finished_at`, stamped as the workflow returned, so
+before the close event), and the row write, NOTIFY and wake-up (the worker knew -> the caller
+saw it). The raw SDK, on the same dev server, worker and task
 queue, alternates with it as the baseline.
 """
 
@@ -24,6 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.stack import Bench
 
 SECTION = "latency-hops"
+KNEW = "closed -> worker knew (negative: at the return, before the close)"
 STARTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
 CLOSED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 HOPS = {
@@ -31,7 +33,7 @@ HOPS = {
         ("request sent -> workflow started", "sent", "started"),
         ("row inserted -> workflow started", "row_created", "started"),
         ("workflow started -> closed (engine)", "started", "closed"),
-        ("closed -> worker knew (result wait)", "closed", "worker_knew"),
+        (KNEW, "closed", "worker_knew"),
         ("worker knew -> caller saw it (write, NOTIFY, wake, HTTP)", "worker_knew", "seen"),
         ("closed -> caller saw it", "closed", "seen"),
         ("whole job", "sent", "seen"),
@@ -110,8 +112,8 @@ def markdown(results: dict[str, Any]) -> str:
         "jobs each way, one at a time, alternating with the raw SDK on the same dev server, "
         "worker and task queue. Each hop is the median over the jobs of the gap between two "
         "times on this machine's one clock: the caller's, the workflow history's event times "
-        "and the row's `created_at` (web app) and `finished_at` (the worker, when its result "
-        "wait returned). The machine is shared; read the differences, not the absolutes.",
+        "and the row's `created_at` (web app) and `finished_at` (the worker, as the workflow "
+        "returned). The machine is shared; read the differences, not the absolutes.",
         "",
         "| hop | API job (ms) | raw SDK (ms) | API - SDK (ms) |",
         "|---|---|---|---|",
@@ -130,9 +132,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Of the API job's {api['whole job'] - sdk['whole job']:+.1f} ms (medians of each hop, "
         f"so they need not add up): {before:+.1f} ms before Temporal has the workflow (HTTP, "
         f"token, validation, the row's INSERT, then the start RPC), {engine:+.1f} ms in the "
-        f"engine, and {after:+.1f} ms after it closed, of which the worker's own result wait "
-        f"is {api['closed -> worker knew (result wait)']:.1f} ms (the SDK caller's whole wait "
-        f"is {sdk['closed -> caller saw it']:.1f} ms) and the row write, NOTIFY, wake-up and "
+        f"engine, and {after:+.1f} ms after it closed: the worker knew the outcome "
+        f"{api[KNEW]:+.1f} ms from the close (the SDK caller's result wait "
+        f"is {sdk['closed -> caller saw it']:.1f} ms), then the row write, NOTIFY, wake-up and "
         f"answer {api['worker knew -> caller saw it (write, NOTIFY, wake, HTTP)']:.1f} ms.",
     ]
     return "\n".join(lines)

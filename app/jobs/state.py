@@ -1,9 +1,10 @@
 """The `jobs` rows as the worker side keeps them current.
 
-Each write records something that already happened in Temporal (an activity started,
-a heartbeat's progress, the workflow closed), never regresses a finished row, and on
-PostgreSQL sends `NOTIFY job_changes, '<owner>:<job>'` in the same transaction, so
-readers waiting on the row wake when it commits.
+Each write records something that happened in the worker or in Temporal (an activity
+started, a heartbeat's progress, the workflow returned or closed) and on PostgreSQL sends
+`NOTIFY job_changes, '<owner>:<job>'` in the same transaction, so readers waiting on the
+row wake when it commits. A finished row changes only if Temporal's close differs from the
+return the worker recorded (`settle_outcome`), which also sends `corrected:<owner>:<job>`.
 
 The web app inserts a job's row and starts its workflow in one transaction, so a fast job's
 first write can come before that commit. The insert holds `creating(job_id)`, a transaction
@@ -31,6 +32,7 @@ from app.jobs.status import TERMINAL, JobStatus
 from app.models import Job, JobStateSync
 
 CHANNEL = "job_changes"
+CORRECTED_TOPIC = "corrected"  # NOTIFY job_changes, 'corrected:<owner>:<job>'
 FRESHNESS_CACHE_SECONDS = 1.0
 SYNC_NAME = "reconciler"
 _WORKFLOW_ID = re.compile(r"^job-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
@@ -91,19 +93,17 @@ class JobStateStore:
         return self._write(job_id, statement)
 
     def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
-        values: dict[str, Any] = {
-            "status": outcome.status,
-            "finished_at": outcome.finished_at,
-            "result": outcome.result,
-            "error": outcome.error,
-            "started_at": func.coalesce(Job.started_at, started_at),
-        }
-        if outcome.status is JobStatus.SUCCEEDED:
-            values["progress_done"] = Job.progress_total
-        statement = (
-            update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL)).values(**values)
-        )
-        return self._write(job_id, statement)
+        statement = update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL))
+        return self._write(job_id, statement.values(**_outcome_values(outcome, started_at)))
+
+    def settle_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
+        """Temporal's close, once known: recorded if the row is unfinished, or correcting a
+        different outcome the worker recorded as the workflow returned (the only change a
+        finished row takes). One statement; its notice also says `corrected`, which only a
+        kept finished copy heeds."""
+        statement = update(Job).where(Job.id == job_id, Job.status != outcome.status)
+        values = _outcome_values(outcome, started_at)
+        return self._write(job_id, statement.values(**values), corrected=True)
 
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
         statement = (
@@ -160,7 +160,9 @@ class JobStateStore:
         with self.database.session() as session:
             return as_utc(session.scalar(query))
 
-    def _write(self, job_id: str, statement: Any) -> bool:
+    def _write(self, job_id: str, statement: Any, corrected: bool = False) -> bool:
+        """Run the update; a `corrected` finished row also tells web processes to drop
+        their copy (`app/api/finished_jobs.py`)."""
         changed = statement.returning(Job.owner_id, Job.id)
         if self.database.engine.dialect.name != "postgresql":
             with self.database.session() as session:
@@ -171,9 +173,25 @@ class JobStateStore:
         # that. The update is its own statement so that its snapshot follows the lock wait.
         rows = changed.cte("changed")
         payload = func.concat(rows.c.owner_id, ":", rows.c.id)
+        notices = [func.pg_notify(CHANNEL, payload)]
+        if corrected:
+            notices.append(func.pg_notify(CHANNEL, func.concat(CORRECTED_TOPIC + ":", payload)))
         with self.database.engine.begin() as connection:
             connection.execute(creating(job_id, shared=True))
-            return bool(connection.execute(select(func.pg_notify(CHANNEL, payload))).all())
+            return bool(connection.execute(select(*notices)).all())
+
+
+def _outcome_values(outcome: Outcome, started_at: datetime | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "status": outcome.status,
+        "finished_at": outcome.finished_at,
+        "result": outcome.result,
+        "error": outcome.error,
+        "started_at": func.coalesce(Job.started_at, started_at),
+    }
+    if outcome.status is JobStatus.SUCCEEDED:
+        values["progress_done"] = Job.progress_total
+    return values
 
 
 class Freshness:

@@ -2,10 +2,14 @@
 
 An activity interceptor records the start (running) and every heartbeat's progress;
 the first activity of a job also starts a watcher that waits on the workflow's result
-(the SDK's long poll) and records the outcome once Temporal has closed the workflow.
-Workflow command sequences are unchanged, so recorded histories still replay. Writes go
-to a small thread pool so activities never wait on the database; whatever is missed
-(the worker died, the database was down) the reconciler repairs.
+(the SDK's long poll) and settles the outcome once Temporal has closed the workflow.
+A workflow that returns is recorded earlier, as its completing workflow task leaves the
+worker (`app/worker/returns.py`), a few ms before Temporal records the close. Temporal
+stays the source of truth: the watcher then confirms that outcome, and a close that differs
+(terminated or timed out in that window, say) corrects the row. Workflow command sequences
+are unchanged, so recorded histories still replay. Writes go to a small thread pool so
+activities never wait on the database; whatever is missed (the worker died, the database
+was down) the reconciler repairs.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 from temporalio.worker import (
@@ -30,7 +37,9 @@ from temporalio.worker import (
 from app.db import utcnow
 from app.jobs.base import Progress
 from app.jobs.state import JobStateStore, Outcome, job_id_of
+from app.jobs.status import JobStatus
 from app.jobs.temporal_state import from_failure, succeeded
+from app.temporal_client import DATA_CONVERTER
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
@@ -46,6 +55,9 @@ class JobSync:
     def __init__(self, client: Client, store: JobStateStore) -> None:
         self.client = client
         self.store = store
+        self._loop = asyncio.get_running_loop()
+        self._started_at: dict[str, datetime] = {}
+        self._returned: set[str] = set()  # jobs whose success was recorded as they returned
         self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
@@ -56,11 +68,30 @@ class JobSync:
         job_id = job_id_of(workflow_id)
         if job_id is None:
             return
-        task = asyncio.create_task(self._when_visible(self.store.mark_running, job_id, utcnow()))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._started_at.setdefault(job_id, utcnow())
+        self._spawn(self._when_visible(self.store.mark_running, job_id, utcnow()))
         if job_id not in self._watchers:
             self._watchers[job_id] = asyncio.create_task(self._watch(job_id, workflow_id))
+
+    def workflow_returned(self, workflow_id: str, result: Payload) -> None:
+        """Called on a workflow thread as a job's workflow returns (`app/worker/returns.py`)."""
+        job_id = job_id_of(workflow_id)
+        if job_id is None:
+            return
+        # Decoded as the result wait decodes it: no type hint, so plain JSON values.
+        outcome = succeeded(DATA_CONVERTER.payload_converter.from_payloads([result])[0])
+        self._loop.call_soon_threadsafe(self._record_returned, job_id, outcome)
+
+    def _record_returned(self, job_id: str, outcome: Outcome) -> None:
+        started_at = self._started_at.get(job_id, outcome.finished_at)
+        if job_id in self._watchers:  # its watch, once Temporal closes the run, needs no write
+            self._returned.add(job_id)
+        self._spawn(self._when_visible(self.store.record_outcome, job_id, outcome, started_at))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     def progress(self, workflow_id: str, progress: Progress) -> None:
         job_id = job_id_of(workflow_id)
@@ -74,14 +105,21 @@ class JobSync:
         self._submit(self.store.record_progress, job_id, progress)
 
     async def _watch(self, job_id: str, workflow_id: str) -> None:
-        started_at = utcnow()
+        started_at = self._started_at.get(job_id, utcnow())
         try:
             outcome = await self._outcome(workflow_id)
-            if outcome is not None:
-                await self._when_visible(self.store.record_outcome, job_id, outcome, started_at)
+            # None: Temporal unreachable, the reconciler's turn. A success whose return was
+            # recorded needs no write: Temporal's close confirms it.
+            confirmed = outcome is None or (
+                outcome.status is JobStatus.SUCCEEDED and job_id in self._returned
+            )
+            if outcome is not None and not confirmed:
+                await self._when_visible(self.store.settle_outcome, job_id, outcome, started_at)
         finally:
             self._watchers.pop(job_id, None)
             self._progress_written.pop(job_id, None)
+            self._started_at.pop(job_id, None)
+            self._returned.discard(job_id)
 
     async def _outcome(self, workflow_id: str) -> Outcome | None:
         handle = self.client.get_workflow_handle(workflow_id)

@@ -22,6 +22,7 @@ from app.temporal_client import connect_client
 from app.worker.job_sync import JobStateInterceptor, JobSync
 from app.worker.probes import WorkerState
 from app.worker.reconciler import reconcile_forever
+from app.worker.returns import ReportingReturns
 from app.worker.schedules import ensure_schedules
 from app.worker.versioning import deployment_config, workflow_runner
 
@@ -87,7 +88,11 @@ def build_worker(
         default_heartbeat_throttle_interval=timedelta(seconds=1),
         max_heartbeat_throttle_interval=timedelta(seconds=1),
         deployment_config=deployment_config(settings),
-        workflow_runner=workflow_runner(settings),
+        workflow_runner=(
+            workflow_runner(settings)
+            if sync is None
+            else ReportingReturns(workflow_runner(settings), sync.workflow_returned)
+        ),
     )
 
 
