@@ -12,35 +12,28 @@ reported. Failures and cancellations are left to the result wait.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from temporalio.api.common.v1 import Payload
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
-from temporalio.workflow import Info, _Definition
+
+from app.worker.wrapped import WrappedInstance, WrappedRunner
 
 log = logging.getLogger(__name__)
 Returned = Callable[[str, Payload], None]  # (workflow id, result payload)
 
 
-class ReportingReturns(WorkflowRunner):
+class ReportingReturns(WrappedRunner):
     """Runs workflows as `inner` does, and calls `returned` as each one returns."""
 
     def __init__(self, inner: WorkflowRunner, returned: Returned) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.returned = returned
-
-    def prepare_workflow(self, defn: _Definition) -> None:
-        self.inner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
         return _Reporting(self.inner.create_instance(det), det.info.workflow_id, self.returned)
-
-    def set_worker_level_failure_exception_types(
-        self, types: Sequence[type[BaseException]]
-    ) -> None:
-        self.inner.set_worker_level_failure_exception_types(types)
 
 
 def returned_result(act: WorkflowActivation, done: WorkflowActivationCompletion) -> Payload | None:
@@ -53,9 +46,9 @@ def returned_result(act: WorkflowActivation, done: WorkflowActivationCompletion)
     return None
 
 
-class _Reporting(WorkflowInstance):
+class _Reporting(WrappedInstance):
     def __init__(self, inner: WorkflowInstance, workflow_id: str, returned: Returned) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.workflow_id = workflow_id
         self.returned = returned
 
@@ -68,12 +61,3 @@ class _Reporting(WorkflowInstance):
             except Exception:  # the report is an optimisation: never fail the workflow task
                 log.exception("workflow %s: its return was not reported", self.workflow_id)
         return completion
-
-    def get_serialization_context(self, command_info):  # type: ignore[no-untyped-def]
-        return self.inner.get_serialization_context(command_info)
-
-    def get_external_store_context(self, command_info):  # type: ignore[no-untyped-def]
-        return self.inner.get_external_store_context(command_info)
-
-    def get_info(self) -> Info:
-        return self.inner.get_info()

@@ -9,8 +9,6 @@ and does not send the declared behaviours, which the server refuses from such a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
@@ -21,9 +19,10 @@ from temporalio.worker import (
     WorkflowRunner,
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
-from temporalio.workflow import Info, _Definition
+from temporalio.workflow import _Definition
 
 from app.settings import Settings
+from app.worker.wrapped import WrappedInstance, WrappedRunner
 
 
 def deployment_version(settings: Settings) -> WorkerDeploymentVersion | None:
@@ -51,39 +50,16 @@ def versioning_behavior(workflow_class: type) -> VersioningBehavior:
     return declared if declared is not None else VersioningBehavior.UNSPECIFIED
 
 
-class WithoutVersioningBehavior(WorkflowRunner):
+class WithoutVersioningBehavior(WrappedRunner):
     """Runs workflows as `inner` does, but completes their tasks with no versioning behaviour."""
-
-    def __init__(self, inner: WorkflowRunner) -> None:
-        self.inner = inner
-
-    def prepare_workflow(self, defn: _Definition) -> None:
-        self.inner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
         return _Unversioned(self.inner.create_instance(det))
 
-    def set_worker_level_failure_exception_types(
-        self, types: Sequence[type[BaseException]]
-    ) -> None:
-        self.inner.set_worker_level_failure_exception_types(types)
 
-
-class _Unversioned(WorkflowInstance):
-    def __init__(self, inner: WorkflowInstance) -> None:
-        self.inner = inner
-
+class _Unversioned(WrappedInstance):
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
         completion = self.inner.activate(act)
         if completion.HasField("successful"):
             completion.successful.versioning_behavior = VersioningBehavior.UNSPECIFIED.value
         return completion
-
-    def get_serialization_context(self, command_info):  # type: ignore[no-untyped-def]
-        return self.inner.get_serialization_context(command_info)
-
-    def get_external_store_context(self, command_info):  # type: ignore[no-untyped-def]
-        return self.inner.get_external_store_context(command_info)
-
-    def get_info(self) -> Info:
-        return self.inner.get_info()
