@@ -34,7 +34,7 @@ from devstack.stack import Stack, process_env
 from devstack.temporal_dev import TemporalDevServer
 
 ARTIFACTS = ROOT / "artifacts" / "bench"
-TMPFS = Path("/dev/shm")  # noqa: S108 - only mkdtemp's private folders go there
+TMPFS = Path("/dev/shm")  # noqa: S108 - a private mkdtemp folder and a fresh uuid-named cluster
 
 
 @dataclass
