@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
+import aiohttp
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -20,12 +21,14 @@ from bench.stack import Bench
 from devstack.api import TERMINAL
 
 
-async def api_echo(http: httpx.AsyncClient, message: str) -> dict[str, Any]:
+async def api_echo(http: aiohttp.ClientSession, message: str) -> dict[str, Any]:
     """POST /api/jobs, then long-poll GET /api/jobs/<id>?wait=30 until it is terminal."""
-    response = await http.post("/api/jobs", json={"type": "echo", "input": {"message": message}})
-    job: dict[str, Any] = response.json()
+    body = {"type": "echo", "input": {"message": message}}
+    async with http.post("/api/jobs", json=body) as response:
+        job: dict[str, Any] = await response.json()
     while job["status"] not in TERMINAL:
-        job = (await http.get(f"/api/jobs/{job['id']}", params={"wait": 30})).json()
+        async with http.get(f"/api/jobs/{job['id']}", params={"wait": 30}) as response:
+            job = await response.json()
     if job["status"] != "succeeded" or job["result"]["message"] != message:
         raise RuntimeError(f"echo job ended {job['status']}: {job}")
     return job
@@ -51,10 +54,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def api_client(bench: Bench, connections: int, timeout: float) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(
-        base_url=bench.stack.url, headers=bench.auth, timeout=timeout, limits=limits
+def api_client(bench: Bench, connections: int, timeout: float) -> aiohttp.ClientSession:
+    """The load generator's HTTP client: aiohttp, whose CPU per request is a fraction of
+    httpx's (the throughput table reports the load generator's CPU on each side)."""
+    return aiohttp.ClientSession(
+        base_url=bench.stack.url,
+        headers=bench.auth,
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        connector=aiohttp.TCPConnector(limit=connections),
     )
 
 
@@ -113,10 +120,14 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
     rates: dict[str, list[float]] = {"api": [], "sdk": []}
     peaks: dict[str, float] = {}
     cpu_ms_per_job: dict[str, dict[str, float]] = {"api": {}, "sdk": {}}
+    client_ms_per_job = {"api": 0.0, "sdk": 0.0}  # this process: the load generator
     for n in range(rounds):
         for side in ("api", "sdk") if n % 2 == 0 else ("sdk", "api"):
+            client_before = _own_cpu_seconds()
             with RssSampler(bench.pids()) as sampler:
                 rates[side].append(asyncio.run(throughput_round(bench, side, jobs, concurrency)))
+            spent_here = _own_cpu_seconds() - client_before
+            client_ms_per_job[side] += spent_here * 1000 / jobs / rounds
             for name, peak in sampler.peaks_mib.items():
                 key = f"{name} [{side}]"
                 peaks[key] = max(peaks.get(key, 0.0), peak)
@@ -133,4 +144,10 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
         "ratio": api / sdk,
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
+        "client_cpu_ms_per_job": client_ms_per_job,
     }
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

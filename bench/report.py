@@ -140,6 +140,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
             f"{tp['cpu_ms_per_job']['sdk'][name]:.1f} |"
             for name in tp["cpu_ms_per_job"]["api"]
         ),
+        *_client_row(tp),
         "",
         "## HTTP",
         "",
@@ -200,3 +201,15 @@ def render(results: dict[str, Any], plot_name: str) -> str:
     ]
     lines += ["## Reading these numbers", "", *notes(results), ""]
     return "\n".join(lines)
+
+
+def _client_row(tp: dict[str, Any]) -> list[str]:
+    """The load generator's own CPU: the bench's HTTP client (aiohttp) on the app's side,
+    the SDK client on the other. Absent from runs before it was measured."""
+    client = tp.get("client_cpu_ms_per_job")
+    if client is None:
+        return []
+    return [
+        f"| load generator (this bench: aiohttp / the SDK client) | {client['api']:.1f} | "
+        f"{client['sdk']:.1f} |"
+    ]
