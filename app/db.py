@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
@@ -59,6 +60,9 @@ def make_engine(settings: Settings) -> Engine:
         pool_recycle=1800,
         pool_use_lifo=True,  # reuse the connection given back last: it needs no ping
         connect_args=connect_args,
+        # psycopg decodes json columns with this: pydantic's parser, about six times the
+        # standard library's speed on a job's input (a 100-job page holds 100 of them).
+        json_deserializer=from_json,
     )
     event.listen(engine, "checkin", _mark_idle)
     event.listen(engine, "checkout", _ping_if_idle)

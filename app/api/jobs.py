@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
@@ -9,7 +10,7 @@ from uuid import UUID
 
 from flask import Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.api.deps import signed_in
 from app.api.errors import ApiError, not_found, validation_failed
@@ -33,7 +34,12 @@ from app.api.openapi import (
     error,
 )
 from app.api.pagination import PageQuery, decode_cursor, split_page
-from app.api.reads import read_connection, read_session, release_read_connection
+from app.api.reads import (
+    PreparedRead,
+    read_connection,
+    read_session,
+    release_read_connection,
+)
 from app.auth.tokens import CurrentAccount
 from app.jobs.changes import job_key, owner_key
 from app.jobs.registry import REGISTRY
@@ -165,21 +171,16 @@ def _wait_seconds(asked: float) -> float:
 
 
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    statement = JOBS.where(Job.owner_id == account.id)
+    params: dict[str, Any] = {"owner_id": account.id, "limit": query.limit + 1}
     if query.type is not None:
-        statement = statement.where(Job.type == query.type)
+        params["type"] = query.type
     if query.status is not None:
-        statement = statement.where(Job.status == query.status)
+        params["status"] = query.status.value
     if query.cursor is not None:
-        created_at, job_id = decode_cursor(query.cursor)
-        statement = statement.where(
-            or_(
-                Job.created_at < created_at,
-                and_(Job.created_at == created_at, Job.id < str(job_id)),
-            )
-        )
-    statement = statement.order_by(Job.created_at.desc(), Job.id.desc()).limit(query.limit + 1)
-    rows = [JobRecord(*row) for row in read_connection().execute(statement)]
+        params["created_at"], job_id = decode_cursor(query.cursor)
+        params["job_id"] = str(job_id)
+    read = _list_read(query.type is not None, query.status is not None, query.cursor is not None)
+    rows = read.all(params)
     page, next_cursor = split_page(rows, query.limit)
     freshness = services().freshness
     synced_at = freshness.synced_at(read_connection())
@@ -274,6 +275,26 @@ def owned_job_row(account: CurrentAccount, job_id: str) -> JobRow:
         if services().changes.listening:  # else a correction could not reach the copy
             finished.keep(account.id, job_id, row, generation)
     return row
+
+
+@functools.cache
+def _list_read(by_type: bool, by_status: bool, after_cursor: bool) -> PreparedRead[JobRecord]:
+    """The list's statement for one combination of filters, compiled once."""
+    statement = JOBS.where(Job.owner_id == bindparam("owner_id"))
+    if by_type:
+        statement = statement.where(Job.type == bindparam("type"))
+    if by_status:
+        statement = statement.where(Job.status == bindparam("status"))
+    if after_cursor:
+        after: Any = bindparam("created_at")
+        statement = statement.where(
+            or_(
+                Job.created_at < after,
+                and_(Job.created_at == after, Job.id < bindparam("job_id")),
+            )
+        )
+    newest_first = statement.order_by(Job.created_at.desc(), Job.id.desc())
+    return PreparedRead(newest_first.limit(bindparam("limit")), JobRecord)
 
 
 def one_job_out(job: JobRow) -> JobOut:

@@ -66,11 +66,12 @@ Record = TypeVar("Record")
 
 
 class PreparedRead(Generic[Record]):
-    """A Core SELECT of one row, run on PostgreSQL by psycopg itself.
+    """A Core SELECT, run on PostgreSQL by psycopg itself.
 
     SQLAlchemy's execute path (result metadata, column descriptions, row processors) costs
     about three times a one-row read's own psycopg call (see docs/benchmarks.md, the read
-    path); the statement is compiled once here instead, and psycopg prepares it on the
+    path), and building a list's statement per request cost the jobs list more than its
+    rows did; the statement is compiled once here instead, and psycopg prepares it on the
     server (unless PgBouncer's transaction pooling forbids it, see app/db.py). On SQLite,
     for local runs without PostgreSQL, it runs through SQLAlchemy as usual.
     """
@@ -89,3 +90,10 @@ class PreparedRead(Generic[Record]):
         else:
             found = driver.execute(self.sql, params).fetchone()
         return None if found is None else self.record(*found)
+
+    def all(self, params: Mapping[str, Any]) -> list[Record]:
+        connection = read_connection()
+        driver = _psycopg(connection)
+        if driver is None:
+            return [self.record(*row) for row in connection.execute(self.statement, params)]
+        return [self.record(*row) for row in driver.execute(self.sql, params).fetchall()]
