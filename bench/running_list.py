@@ -17,7 +17,10 @@ from devstack.processes import WebProcess
 from devstack.waiting import wait_until
 
 RUNNING_JOBS = 200
-LIST_URL = "/api/jobs?limit=100"
+# The goal's request is `GET /api/jobs` as sent (the default page, 20 jobs, what the dashboard
+# asks for); the largest page, 100 jobs, is measured beside it.
+PAGES = {"default page of 20": "/api/jobs", "page of 100": "/api/jobs?limit=100"}
+GOAL_PAGE = "default page of 20"
 DASHBOARD_WAIT_SECONDS = 25  # frontend/src/jobs/useJobUpdates.ts LIST_WAIT_SECONDS
 DASHBOARD_MIN_INTERVAL_SECONDS = 1.0  # JobsPage's pollIntervalMs default
 
@@ -68,6 +71,13 @@ def dashboard_requests(url: str, auth: dict[str, str], seconds: float) -> dict[s
     return {"requests": requests, "per_minute": requests * 60 / seconds}
 
 
+BLIND = f"{GOAL_PAGE}, {RUNNING_JOBS} unfinished, web app without Temporal"
+
+
+def list_name(page: str, jobs: int) -> str:
+    return f"{page}, {jobs} jobs" if jobs == 0 else f"{page}, {jobs} unfinished jobs"
+
+
 def _lists(bench: Bench, busy: dict[str, str], idle: dict[str, str], seconds: int) -> Any:
     url = bench.stack.url
     blind_env = {
@@ -79,13 +89,13 @@ def _lists(bench: Bench, busy: dict[str, str], idle: dict[str, str], seconds: in
     blind.start()
     try:
         blind.wait_healthy()
-        return {
-            "list, 0 jobs": wrk(url + LIST_URL, seconds, 8, idle),
-            f"list, {RUNNING_JOBS} unfinished jobs": wrk(url + LIST_URL, seconds, 8, busy),
-            f"list, {RUNNING_JOBS} unfinished, web app without Temporal": wrk(
-                blind.url + LIST_URL, seconds, 8, busy
-            ),
-        }
+        runs: dict[str, Any] = {}
+        for page, path in PAGES.items():
+            runs[list_name(page, 0)] = wrk(url + path, seconds, 8, idle)
+            runs[list_name(page, RUNNING_JOBS)] = wrk(url + path, seconds, 8, busy)
+        path = PAGES[GOAL_PAGE]
+        runs[BLIND] = wrk(blind.url + path, seconds, 8, busy)
+        return runs
     finally:
         blind.stop()
 
@@ -108,12 +118,14 @@ def list_with_running(bench: Bench, seconds: int, dashboard_seconds: float) -> d
         }
     finally:
         _cancel(url, busy, ids)
-    base = runs["list, 0 jobs"]["p50_ms"]
-    for values in runs.values():
-        values["p50_ratio"] = values["p50_ms"] / base
+    for name, values in runs.items():
+        page = GOAL_PAGE if name == BLIND else name.partition(",")[0]
+        values["p50_ratio"] = values["p50_ms"] / runs[list_name(page, 0)]["p50_ms"]
     return {
         "load_1min": os.getloadavg()[0],
         "jobs": RUNNING_JOBS,
+        "pages": PAGES,
+        "goal_page": GOAL_PAGE,
         "seconds": seconds,
         "list": runs,
         "dashboard": dashboard,
