@@ -7,16 +7,15 @@ row wake when it commits. A finished row changes only if Temporal's close differ
 return the worker recorded (`settle_outcome`), which also sends `corrected:<owner>:<job>`.
 
 The web app inserts a job's row and starts its workflow in one transaction, so a fast job's
-first write can come before that commit. The insert holds `creating(job_id)`, a transaction
-advisory lock, until it commits; each write here takes the same lock shared first, so it waits
-for that commit instead of missing the row and retrying after a backoff.
+first write can come before that commit. The insert (`inserting`) holds `creating(job_id)`,
+a transaction advisory lock, until it commits; each write here takes the same lock shared
+first, so it waits for that commit instead of missing the row and retrying after a backoff.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from app.db import Database, as_utc, utcnow
 from app.jobs.base import Progress
@@ -42,7 +40,21 @@ _TERMINAL = [status.value for status in TERMINAL]
 def creating(job_id: str, *, shared: bool = False) -> Select[Any]:
     """The lock a job row's insert holds until it commits (PostgreSQL only)."""
     lock = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
-    return select(lock(func.hashtextextended(job_id, 0)))
+    return select(lock(_lock_key(job_id)))
+
+
+def _lock_key(job_id: Any) -> Any:
+    return func.hashtextextended(job_id, 0)
+
+
+def inserting(values: dict[str, Any]) -> Select[Any]:
+    """A job row's insert, its `creating` lock and its change notice as one statement
+    (PostgreSQL): the lock is held, and the notice sent, when the transaction commits."""
+    row = pg_insert(Job).values(**values).returning(Job.id, Job.owner_id).cte("inserted")
+    return select(
+        func.pg_advisory_xact_lock(_lock_key(row.c.id)),  # `creating(<its id>)`
+        func.pg_notify(CHANNEL, func.concat(row.c.owner_id, ":", row.c.id)),
+    )
 
 
 def workflow_id(job_id: str) -> str:
@@ -213,11 +225,3 @@ class Freshness:
 
     def is_stale(self, synced_at: datetime | None) -> bool:
         return synced_at is None or utcnow() - synced_at > self.stale_after
-
-
-def notify(session: Session, changed: Sequence[tuple[int, str]]) -> None:
-    """Tell waiting readers these rows changed; delivered when the transaction commits."""
-    if not changed or session.get_bind().dialect.name != "postgresql":
-        return
-    for owner_id, job_id in changed:
-        session.execute(select(func.pg_notify(CHANNEL, f"{owner_id}:{job_id}")))

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from app.db import Database, utcnow
 from app.jobs.base import JobContext, JobInput, JobType
-from app.jobs.state import JobStateStore, Outcome, creating, notify, workflow_id
+from app.jobs.state import JobStateStore, Outcome, inserting, workflow_id
 from app.jobs.status import TERMINAL, JobStatus
 from app.jobs.temporal_state import described_outcome, temporal_origin
 from app.models import Job
@@ -53,6 +53,7 @@ class JobTracker:
         self.database = database
         self.gateway = gateway
         self.store = JobStateStore(database)
+        self._origin: str | None = None  # the Temporal this process starts workflows on
 
     def start(
         self, owner_id: int, job_type: JobType, data: JobInput, idempotency_key: str | None
@@ -63,24 +64,28 @@ class JobTracker:
         if existing is not None:
             return _same_request(existing, job_type.name, stored_input), False
         job_id = job_id_for(owner_id, idempotency_key)
-        origin = self.gateway.run(temporal_origin)  # one RPC per process, then cached
+        if self._origin is None:
+            self._origin = self.gateway.run(temporal_origin)
+        values = {
+            "id": job_id,
+            "owner_id": owner_id,
+            "type": job_type.name,
+            "status": JobStatus.QUEUED,
+            "input": stored_input,
+            "idempotency_key": idempotency_key,
+            "temporal_origin": self._origin,
+            "created_at": utcnow(),
+        }
+        job = Job(**values)  # the answer; the row is written below
         try:
             with self.database.session() as session:
-                job = Job(
-                    id=job_id,
-                    owner_id=owner_id,
-                    type=job_type.name,
-                    status=JobStatus.QUEUED,
-                    input=stored_input,
-                    idempotency_key=idempotency_key,
-                    temporal_origin=origin,
-                )
-                session.add(job)
-                session.flush()
                 if session.get_bind().dialect.name == "postgresql":
-                    session.execute(creating(job_id))  # the worker's writes wait for the commit
+                    # Row, lock (the worker's writes wait for the commit) and notice at once.
+                    session.execute(inserting(values))
+                else:
+                    session.add(job)
+                    session.flush()
                 self.gateway.run(lambda client: self._start_workflow(client, job, job_type, data))
-                notify(session, [(owner_id, job_id)])
         except IntegrityError:
             # A concurrent request with the same key won the insert; answer with its job.
             winner = self._by_key(owner_id, idempotency_key)

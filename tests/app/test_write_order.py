@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app.db import Database, utcnow
-from app.jobs.state import JobStateStore, creating
+from app.jobs.state import JobStateStore, inserting
 from app.models import Job
 from app.settings import Settings
 from devstack.waiting import wait_until
@@ -38,9 +38,8 @@ def test_a_worker_write_waits_for_the_row_insert_to_commit(
 
     try:
         with database.session() as session:  # what JobTracker.start does, up to its commit
-            session.add(Job(id=job_id, owner_id=me["id"], type="echo", status="queued", input={}))
-            session.flush()
-            session.execute(creating(job_id))
+            row = {"id": job_id, "owner_id": me["id"], "type": "echo", "status": "queued"}
+            session.execute(inserting({**row, "input": {}, "created_at": utcnow()}))
             writer = threading.Thread(
                 target=lambda: written.append(store.mark_running(job_id, utcnow()))
             )
