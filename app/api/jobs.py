@@ -41,7 +41,7 @@ from app.api.reads import (
     release_read_connection,
 )
 from app.auth.tokens import CurrentAccount
-from app.jobs.changes import job_key, owner_key
+from app.jobs.changes import finished_key, owner_key
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
 from app.jobs.status import TERMINAL, JobStatus
@@ -207,7 +207,8 @@ def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobO
     if query.wait <= 0:
         return one_job_out(owned_job_row(account, str(job_id)))
     deadline = time.monotonic() + _wait_seconds(query.wait)
-    with services().changes.watch([job_key(str(job_id))]) as watch:
+    # Woken only by the job's end: its other changes (running, progress) do not answer.
+    with services().changes.watch([finished_key(str(job_id))]) as watch:
         while True:
             job = owned_job_row(account, str(job_id))
             remaining = deadline - time.monotonic()

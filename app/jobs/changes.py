@@ -6,8 +6,11 @@ transaction-mode pooler does not give, so behind PgBouncer point `DATABASE_LISTE
 at the server itself; pooled mode without it does not listen. Without a listener
 (SQLite, pooled mode, or the connection is down) waits degrade to re-reading every
 `POLL_SECONDS`; with one they still re-read every `SAFETY_SECONDS`, so a lost
-notification costs at most that much latency. Payloads `<topic>:<value>` whose topic is
-not an owner id (a revoked token: `revoked:<token id>`) go to that topic's subscriber.
+notification costs at most that much latency. A job's notice `<owner>:<job>` wakes the
+watchers of its owner and of the job; `<owner>:<job>:finished`, sent as it becomes terminal,
+also those of its end (`finished_key`), which the long poll for a job's result watches.
+Payloads `<topic>:<value>` whose topic is not an owner id (a revoked token:
+`revoked:<token id>`) go to that topic's subscriber.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.jobs.state import CHANNEL
+from app.jobs.state import CHANNEL, FINISHED_MARK
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
@@ -42,6 +45,11 @@ class Watch:
 
 def job_key(job_id: str) -> str:
     return f"job:{job_id}"
+
+
+def finished_key(job_id: str) -> str:
+    """Changes only as the job becomes terminal (or the listener reconnects)."""
+    return f"finished:{job_id}"
 
 
 def owner_key(owner_id: int) -> str:
@@ -139,13 +147,17 @@ class ChangeHub:
             self._changed.notify_all()
 
     def _bump(self, payload: str) -> None:
-        owner, _, job = payload.partition(":")
+        owner, _, value = payload.partition(":")
         handler = self._subscribers.get(owner)
         if handler is not None:
-            handler(job)
+            handler(value)
             return
+        job, _, mark = value.partition(":")
+        keys = [owner_key(int(owner)) if owner.isdigit() else "", job_key(job)]
+        if mark == FINISHED_MARK:
+            keys.append(finished_key(job))
         with self._changed:
-            for key in (owner_key(int(owner)) if owner.isdigit() else "", job_key(job)):
+            for key in keys:
                 if key in self._generations:  # only what someone watches
                     self._generations[key] += 1
             self._changed.notify_all()

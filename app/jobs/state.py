@@ -31,6 +31,7 @@ from app.models import Job, JobStateSync
 
 CHANNEL = "job_changes"
 CORRECTED_TOPIC = "corrected"  # NOTIFY job_changes, 'corrected:<owner>:<job>'
+FINISHED_MARK = "finished"  # NOTIFY job_changes, '<owner>:<job>:finished': it became terminal
 FRESHNESS_CACHE_SECONDS = 1.0
 SYNC_NAME = "reconciler"
 _WORKFLOW_ID = re.compile(r"^job-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
@@ -106,7 +107,8 @@ class JobStateStore:
 
     def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
         statement = update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL))
-        return self._write(job_id, statement.values(**_outcome_values(outcome, started_at)))
+        values = _outcome_values(outcome, started_at)
+        return self._write(job_id, statement.values(**values), finished=True)
 
     def settle_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
         """Temporal's close, once known: recorded if the row is unfinished, or correcting a
@@ -115,7 +117,7 @@ class JobStateStore:
         kept finished copy heeds."""
         statement = update(Job).where(Job.id == job_id, Job.status != outcome.status)
         values = _outcome_values(outcome, started_at)
-        return self._write(job_id, statement.values(**values), corrected=True)
+        return self._write(job_id, statement.values(**values), finished=True, corrected=True)
 
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
         statement = (
@@ -172,9 +174,12 @@ class JobStateStore:
         with self.database.session() as session:
             return as_utc(session.scalar(query))
 
-    def _write(self, job_id: str, statement: Any, corrected: bool = False) -> bool:
-        """Run the update; a `corrected` finished row also tells web processes to drop
-        their copy (`app/api/finished_jobs.py`)."""
+    def _write(
+        self, job_id: str, statement: Any, finished: bool = False, corrected: bool = False
+    ) -> bool:
+        """Run the update. A `finished` row's notice says so, for the waits that only a
+        job's end answers; a `corrected` one also tells web processes to drop their copy
+        (`app/api/finished_jobs.py`)."""
         changed = statement.returning(Job.owner_id, Job.id)
         if self.database.engine.dialect.name != "postgresql":
             with self.database.session() as session:
@@ -185,7 +190,8 @@ class JobStateStore:
         # that. The update is its own statement so that its snapshot follows the lock wait.
         rows = changed.cte("changed")
         payload = func.concat(rows.c.owner_id, ":", rows.c.id)
-        notices = [func.pg_notify(CHANNEL, payload)]
+        mark = f":{FINISHED_MARK}" if finished else ""
+        notices = [func.pg_notify(CHANNEL, func.concat(payload, mark))]
         if corrected:
             notices.append(func.pg_notify(CHANNEL, func.concat(CORRECTED_TOPIC + ":", payload)))
         with self.database.engine.begin() as connection:

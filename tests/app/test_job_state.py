@@ -17,8 +17,8 @@ from temporalio.client import Client
 
 from app.db import Database, utcnow
 from app.factory import create_app
-from app.jobs.changes import ChangeHub, job_key
-from app.jobs.state import JobStateStore
+from app.jobs.changes import ChangeHub, finished_key, job_key
+from app.jobs.state import JobStateStore, Outcome
 from app.jobs.status import JobStatus
 from app.jobs.temporal_state import temporal_origin
 from app.migrate import upgrade
@@ -128,6 +128,27 @@ def test_change_hub_wakes_a_watcher_on_a_committed_write(
     store.database.dispose()
     assert woke is True, "the NOTIFY did not wake the watcher"
     assert read(client, auth, job)["status"] == "running"
+
+
+def test_only_a_jobs_end_wakes_the_watchers_of_its_end(
+    client: FlaskClient, auth: dict[str, str], settings: Settings
+) -> None:
+    if settings.listen_url is None:
+        pytest.skip("pooled mode: no LISTEN through PgBouncer; the long polls above re-read")
+    job = start_unstarted_row(settings, auth, client)
+    hub = ChangeHub(settings.listen_url)
+    store = JobStateStore(Database(settings))
+    with hub.watch([job_key(job)]) as any_change, hub.watch([finished_key(job)]) as end:
+        wait_until(lambda: hub.listening, 10, "the listener to LISTEN")
+        any_change.wait(0)  # take the generations the listener's (re)connect bumped
+        end.wait(0)
+        store.mark_running(job, utcnow())
+        assert any_change.wait(30) is True, "the running notice did not arrive"
+        # One notice bumps all its keys at once: had it named the end, `end` would see it.
+        assert end.wait(0) is False, "a running job woke the watchers of its end"
+        store.record_outcome(job, Outcome(JobStatus.SUCCEEDED, utcnow(), {"ok": 1}), None)
+        assert end.wait(30) is True, "the job's end did not wake the watchers of its end"
+    store.database.dispose()
 
 
 @pytest.mark.usefixtures("worker")
