@@ -120,13 +120,14 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
     rates: dict[str, list[float]] = {"api": [], "sdk": []}
     peaks: dict[str, float] = {}
     cpu_ms_per_job: dict[str, dict[str, float]] = {"api": {}, "sdk": {}}
-    client_ms_per_job = {"api": 0.0, "sdk": 0.0}  # this process: the load generator
+    # This process but its sampling thread: the load generator.
+    client_ms_per_job = {"api": 0.0, "sdk": 0.0}
     for n in range(rounds):
         for side in ("api", "sdk") if n % 2 == 0 else ("sdk", "api"):
             client_before = _own_cpu_seconds()
             with RssSampler(bench.pids()) as sampler:
                 rates[side].append(asyncio.run(throughput_round(bench, side, jobs, concurrency)))
-            spent_here = _own_cpu_seconds() - client_before
+            spent_here = _own_cpu_seconds() - client_before - sampler.own_cpu_seconds
             client_ms_per_job[side] += spent_here * 1000 / jobs / rounds
             for name, peak in sampler.peaks_mib.items():
                 key = f"{name} [{side}]"

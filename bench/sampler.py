@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Self
 
 
@@ -14,6 +15,7 @@ class Sampler:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.own_cpu_seconds = 0.0  # the sampling thread's own CPU, once it has stopped
 
     def sample(self) -> None:
         raise NotImplementedError
@@ -25,6 +27,7 @@ class Sampler:
         self.sample()
         while not self._stop.wait(self.interval):
             self.sample()
+        self.own_cpu_seconds = time.thread_time()
 
     def __enter__(self) -> Self:
         self._thread.start()
