@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import psycopg
 from pydantic_core import from_json
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -114,3 +115,24 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """psycopg's errors raised as SQLAlchemy's, which callers and the API's error handlers
+    know (a lost database answers 503); a connection that broke is never handed out again."""
+    try:
+        yield
+    except psycopg.Error as error:
+        driver = connection.connection.driver_connection
+        broken = isinstance(driver, psycopg.Connection) and driver.broken
+        if broken:
+            connection.invalidate()
+        raise DBAPIError.instance(
+            statement,
+            None,
+            error,
+            psycopg.Error,
+            connection_invalidated=broken,
+            dialect=connection.dialect,
+        ) from error

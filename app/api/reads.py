@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Select
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
+from app.db import driver_errors
 from app.services import services
 
 
@@ -88,7 +89,8 @@ class PreparedRead(Generic[Record]):
         if driver is None:
             found = connection.execute(self.statement, params).first()
         else:
-            found = driver.execute(self.sql, params).fetchone()
+            with driver_errors(connection, self.sql):
+                found = driver.execute(self.sql, params).fetchone()
         return None if found is None else self.record(*found)
 
     def all(self, params: Mapping[str, Any]) -> list[Record]:
@@ -96,4 +98,6 @@ class PreparedRead(Generic[Record]):
         driver = _psycopg(connection)
         if driver is None:
             return [self.record(*row) for row in connection.execute(self.statement, params)]
-        return [self.record(*row) for row in driver.execute(self.sql, params).fetchall()]
+        with driver_errors(connection, self.sql):
+            rows = driver.execute(self.sql, params).fetchall()
+        return [self.record(*row) for row in rows]

@@ -14,20 +14,23 @@ first, so it waits for that commit instead of missing the row and retrying after
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import Database, as_utc, utcnow
 from app.jobs.base import Progress
+from app.jobs.row_writes import RowWrite, payload
 from app.jobs.status import TERMINAL, JobStatus
-from app.models import Job, JobStateSync
+from app.models import Job, JobStateSync, Timestamp
 
 CHANNEL = "job_changes"
 CORRECTED_TOPIC = "corrected"  # NOTIFY job_changes, 'corrected:<owner>:<job>'
@@ -90,46 +93,26 @@ class JobStateStore:
         self.database = database
 
     def mark_running(self, job_id: str, at: datetime) -> bool:
-        statement = (
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING, started_at=func.coalesce(Job.started_at, at))
-        )
-        return self._write(job_id, statement)
+        return _MARK_RUNNING.run(self.database, {"job_id": job_id, "at": at})
 
     def record_progress(self, job_id: str, progress: Progress) -> bool:
-        statement = (
-            update(Job)
-            .where(Job.id == job_id, Job.status.not_in(_TERMINAL))
-            .values(progress_done=progress.done, progress_total=progress.total)
-        )
-        return self._write(job_id, statement)
+        params = {"job_id": job_id, "done": progress.done, "total": progress.total}
+        return _RECORD_PROGRESS.run(self.database, params)
 
     def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
-        statement = update(Job).where(Job.id == job_id, Job.status.not_in(_TERMINAL))
-        values = _outcome_values(outcome, started_at)
-        return self._write(job_id, statement.values(**values), finished=True)
+        write = _outcome_write(settle=False, succeeded=outcome.status is JobStatus.SUCCEEDED)
+        return write.run(self.database, _outcome_params(job_id, outcome, started_at))
 
     def settle_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
         """Temporal's close, once known: recorded if the row is unfinished, or correcting a
         different outcome the worker recorded as the workflow returned (the only change a
         finished row takes). One statement; its notice also says `corrected`, which only a
         kept finished copy heeds."""
-        statement = update(Job).where(Job.id == job_id, Job.status != outcome.status)
-        values = _outcome_values(outcome, started_at)
-        return self._write(job_id, statement.values(**values), finished=True, corrected=True)
+        write = _outcome_write(settle=True, succeeded=outcome.status is JobStatus.SUCCEEDED)
+        return write.run(self.database, _outcome_params(job_id, outcome, started_at))
 
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
-        statement = (
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.cancel_requested_at.is_(None),
-                Job.status.not_in(_TERMINAL),  # a finished row never changes again
-            )
-            .values(cancel_requested_at=at)
-        )
-        return self._write(job_id, statement)
+        return _MARK_CANCEL_REQUESTED.run(self.database, {"job_id": job_id, "at": at})
 
     def exists(self, job_id: str) -> bool:
         with self.database.engine.connect() as connection:
@@ -174,42 +157,81 @@ class JobStateStore:
         with self.database.session() as session:
             return as_utc(session.scalar(query))
 
-    def _write(
-        self, job_id: str, statement: Any, finished: bool = False, corrected: bool = False
-    ) -> bool:
-        """Run the update. A `finished` row's notice says so, for the waits that only a
-        job's end answers; a `corrected` one also tells web processes to drop their copy
-        (`app/api/finished_jobs.py`)."""
-        changed = statement.returning(Job.owner_id, Job.id)
-        if self.database.engine.dialect.name != "postgresql":
-            with self.database.session() as session:
-                return bool(session.execute(changed).all())
-        # The update and its NOTIFY in one statement, after the insert's lock: BEGIN, the
-        # lock, it, COMMIT. Not autocommit: a worker that dies mid-write must commit nothing
-        # (the reconciler's case), and only an explicit COMMIT after the statement ensures
-        # that. The update is its own statement so that its snapshot follows the lock wait.
-        rows = changed.cte("changed")
-        payload = func.concat(rows.c.owner_id, ":", rows.c.id)
+
+def _param(name: str, type_: Any = None) -> Any:
+    return bindparam(name, None, type_=type_)
+
+
+def _notices(*, finished: bool = False, corrected: bool = False) -> Callable[[Any], list[Any]]:
+    """The NOTIFYs of a write: a `finished` row's says so, for the waits only a job's end
+    answers; a `corrected` one also tells web processes to drop their kept copy
+    (`app/api/finished_jobs.py`)."""
+
+    def notices(rows: Any) -> list[Any]:
         mark = f":{FINISHED_MARK}" if finished else ""
-        notices = [func.pg_notify(CHANNEL, func.concat(payload, mark))]
+        sent = [func.pg_notify(CHANNEL, func.concat(payload(rows), mark))]
         if corrected:
-            notices.append(func.pg_notify(CHANNEL, func.concat(CORRECTED_TOPIC + ":", payload)))
-        with self.database.engine.begin() as connection:
-            connection.execute(creating(job_id, shared=True))
-            return bool(connection.execute(select(*notices)).all())
+            sent.append(func.pg_notify(CHANNEL, func.concat(f"{CORRECTED_TOPIC}:", payload(rows))))
+        return sent
+
+    return notices
 
 
-def _outcome_values(outcome: Outcome, started_at: datetime | None) -> dict[str, Any]:
+_ROW_LOCK = creating(_param("job_id"), shared=True)
+_ROW = Job.id == _param("job_id")
+_UNFINISHED = Job.status.not_in(_TERMINAL)  # a finished row never changes again
+_MARK_RUNNING = RowWrite(
+    update(Job)
+    .where(_ROW, Job.status == JobStatus.QUEUED.value)
+    .values(
+        status=JobStatus.RUNNING.value,
+        started_at=func.coalesce(Job.started_at, _param("at", Timestamp)),
+    ),
+    _notices(),
+    _ROW_LOCK,
+)
+_RECORD_PROGRESS = RowWrite(
+    update(Job)
+    .where(_ROW, _UNFINISHED)
+    .values(progress_done=_param("done"), progress_total=_param("total")),
+    _notices(),
+    _ROW_LOCK,
+)
+_MARK_CANCEL_REQUESTED = RowWrite(
+    update(Job)
+    .where(_ROW, Job.cancel_requested_at.is_(None), _UNFINISHED)
+    .values(cancel_requested_at=_param("at")),
+    _notices(),
+    _ROW_LOCK,
+)
+
+
+@functools.cache
+def _outcome_write(*, settle: bool, succeeded: bool) -> RowWrite:
+    """Record an outcome on an unfinished row; `settle`: on any row whose status differs."""
     values: dict[str, Any] = {
-        "status": outcome.status,
+        "status": _param("status"),
+        "finished_at": _param("finished_at"),
+        "result": _param("result"),
+        "error": _param("error"),
+        "started_at": func.coalesce(Job.started_at, _param("started_at", Timestamp)),
+    }
+    if succeeded:
+        values["progress_done"] = Job.progress_total
+    which = Job.status != _param("status") if settle else _UNFINISHED
+    notices = _notices(finished=True, corrected=settle)
+    return RowWrite(update(Job).where(_ROW, which).values(**values), notices, _ROW_LOCK, {"result"})
+
+
+def _outcome_params(job_id: str, outcome: Outcome, started_at: datetime | None) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "status": outcome.status.value,
         "finished_at": outcome.finished_at,
         "result": outcome.result,
         "error": outcome.error,
-        "started_at": func.coalesce(Job.started_at, started_at),
+        "started_at": started_at,
     }
-    if outcome.status is JobStatus.SUCCEEDED:
-        values["progress_done"] = Job.progress_total
-    return values
 
 
 class Freshness:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
+from app.api.job_out import OWNED_JOB
 from app.api.reads import read_connection, release_read_connection
 from app.db import utcnow
 from app.models import Job
@@ -67,3 +70,26 @@ def test_a_connection_left_in_a_transaction_is_never_reused(app: Flask) -> None:
     assert driver is not None and driver.closed
     with services_of(app).database.engine.connect() as again:
         assert again.connection.driver_connection is not driver
+
+
+def test_a_lost_connection_under_a_psycopg_read_is_sqlalchemys_error_and_never_reused(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """The reads and writes psycopg runs itself fail as SQLAlchemy's queries do: the API
+    answers a lost database with 503, and the broken connection is dropped, not pooled."""
+    database = services_of(app).database
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PreparedRead runs through SQLAlchemy on SQLite")
+    me = client.get("/api/auth/me", headers=auth).get_json()
+    with app.test_request_context("/api/jobs"):
+        connection = read_connection()
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with database.engine.connect() as other:  # the server drops the read's session
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend or 0)})")
+        with pytest.raises(OperationalError) as lost:
+            OWNED_JOB.first({"job_id": str(uuid.uuid4()), "owner_id": me["id"]})
+        assert lost.value.connection_invalidated
+        assert connection.invalidated
+        release_read_connection()
+    answer = client.get(f"/api/jobs/{uuid.uuid4()}", headers=auth)  # a fresh connection
+    assert answer.status_code == 404
