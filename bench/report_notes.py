@@ -24,10 +24,13 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"{cores * 1000 / per_job_sdk:.0f} jobs/s before anything else runs. Both sides "
         "share that ceiling; the throughput ratio is what the web app costs on top.",
         f"- **What the app adds per job**: {cpu['api'][web]:.0f} ms of web-app CPU (two HTTP "
-        "requests, token lookups, the job row written) and the worker's row writes; the "
-        "long poll waits on the row's NOTIFY, not on Temporal, and the dev server spent "
-        f"{cpu['api'][server] - cpu['sdk'][server]:+.0f} ms per job more in the app's rounds "
-        "(the worker's result watch and the reconciler's visibility lists).",
+        "requests, token lookups, the job row written) and "
+        f"{cpu['api'][worker] - cpu['sdk'][worker]:+.0f} ms in the worker (the job row's "
+        "two writes, the result watch); the long poll waits on the row's NOTIFY, not on "
+        f"Temporal, and the dev server spent {cpu['api'][server] - cpu['sdk'][server]:+.0f} ms "
+        "per job more in the app's rounds (the worker's result watch and the reconciler's "
+        f"visibility lists).{_client_note(tp)} On {cores} cores the rounds are CPU-bound, so "
+        "the throughput ratio is close to the ratio of the CPU each side spends per job.",
         "- **Why the state is on tmpfs.** `python -m bench --only latency`, twice per layout on "
         "2026-12-03: all state on this VM's disk, API p50 152 ms against the SDK's 100-102 "
         "(1.50x, 1.52x); PostgreSQL and logs on tmpfs, the dev server's SQLite on disk, 1.17x and "
@@ -44,6 +47,16 @@ def notes(results: dict[str, Any]) -> list[str]:
         "footprint table. The dev server grows with its history (SQLite cache), so give it "
         "the most headroom.",
     ]
+
+
+def _client_note(tp: dict[str, Any]) -> str:
+    client = tp.get("client_cpu_ms_per_job")
+    if client is None:
+        return ""
+    return (
+        f" The load generator itself, on the same cores, spent {client['api']:.1f} ms per job "
+        f"on the app's side (aiohttp) and {client['sdk']:.1f} ms on the SDK's."
+    )
 
 
 def profile_section(profile: dict[str, Any] | None) -> list[str]:
