@@ -24,6 +24,7 @@ from temporalio.worker import Replayer
 from app.jobs.registry import REGISTRY
 from app.temporal_client import DATA_CONVERTER
 from app.worker.history_files import BadHistoryFile, SavedHistory, history_files, read_history
+from app.worker.versioning import sandboxed_runner
 
 # Core names the history event it could not match as "event <id>" or "HistoryEvent(id: <id>".
 EVENT_ID = re.compile(r"(?:event|HistoryEvent\(id:)\s*(\d+)", re.IGNORECASE)
@@ -100,6 +101,7 @@ async def replay_histories(
     replayer = Replayer(
         workflows=list(workflows if workflows is not None else REGISTRY.workflows()),
         data_converter=DATA_CONVERTER,
+        workflow_runner=sandboxed_runner(),
     )
     by_run = {(s.history.workflow_id, s.history.run_id): s for s in saved}
 
