@@ -52,7 +52,11 @@ def _epoch(text: str) -> float:
 
 
 async def _history_times(client: Client, workflow_id: str) -> dict[str, float]:
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    handle = client.get_workflow_handle(workflow_id)
+    # The API's caller can see the job's end before Temporal records the close (the worker
+    # records the return as it completes the workflow task): wait for the close first.
+    await handle.result()
+    history = await handle.fetch_history()
     times = {}
     for event in history.events:
         if event.event_type in (STARTED, CLOSED):
