@@ -7,8 +7,8 @@ the statement is compiled once with named parameters and psycopg runs it; on SQL
 runs without PostgreSQL) SQLAlchemy runs the same statement.
 
 On PostgreSQL a write is: BEGIN; the insert's lock, shared (`creating`), so it waits for the
-web app's commit of the row; the update and its NOTIFY in one statement; COMMIT. Not
-autocommit: a worker that dies mid-write must commit nothing (the reconciler's case).
+web app's commit of the row; the update and its NOTIFY in one statement; COMMIT, pipelined.
+Not autocommit: a worker that dies mid-write must commit nothing (the reconciler's case).
 """
 
 from __future__ import annotations
@@ -65,7 +65,10 @@ class RowWrite:
         with database.engine.connect() as connection, driver_errors(connection, self.sql):
             # PostgreSQL here is always psycopg (app/settings.py builds the URL).
             driver = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-            with driver.transaction():
+            # Pipelined: BEGIN, the lock and the update leave together, then COMMIT; two
+            # round trips instead of four. The server still runs them in order, so the
+            # update's snapshot follows the lock wait.
+            with driver.pipeline(), driver.transaction():
                 driver.execute(self.lock_sql, lock_params)
                 return bool(driver.execute(self.sql, bound).fetchall())
 

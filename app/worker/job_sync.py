@@ -74,19 +74,34 @@ class JobSync:
             self._watchers[job_id] = asyncio.create_task(self._watch(job_id, workflow_id))
 
     def workflow_returned(self, workflow_id: str, result: Payload) -> None:
-        """Called on a workflow thread as a job's workflow returns (`app/worker/returns.py`)."""
+        """Called on a workflow thread as a job's workflow returns (`app/worker/returns.py`).
+
+        The row's write goes straight to a writer thread, not through the event loop, which
+        is the worker's busiest thread: under load a hop through it delayed the answer."""
         job_id = job_id_of(workflow_id)
         if job_id is None:
             return
         # Decoded as the result wait decodes it: no type hint, so plain JSON values.
         outcome = succeeded(DATA_CONVERTER.payload_converter.from_payloads([result])[0])
-        self._loop.call_soon_threadsafe(self._record_returned, job_id, outcome)
-
-    def _record_returned(self, job_id: str, outcome: Outcome) -> None:
         started_at = self._started_at.get(job_id, outcome.finished_at)
+        # Queued before the completion leaves the worker, so ahead of the close's result.
+        self._loop.call_soon_threadsafe(self._note_returned, job_id)
+        self._writer.submit(self._write_returned, job_id, outcome, started_at)
+
+    def _note_returned(self, job_id: str) -> None:
         if job_id in self._watchers:  # its watch, once Temporal closes the run, needs no write
             self._returned.add(job_id)
-        self._spawn(self._when_visible(self.store.record_outcome, job_id, outcome, started_at))
+
+    def _write_returned(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> None:
+        try:
+            if self._write_or_exists(self.store.record_outcome, job_id, outcome, started_at):
+                return
+        except SQLAlchemyError as error:
+            log.warning("job %s: state not written (%s); left to the reconciler", job_id, error)
+            return
+        # The row is not there yet (SQLite, or its insert not committed): retry on the loop.
+        retry = self.store.record_outcome, job_id, outcome, started_at
+        self._loop.call_soon_threadsafe(lambda: self._spawn(self._when_visible(*retry)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
