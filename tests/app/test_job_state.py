@@ -110,14 +110,23 @@ def test_reconciler_repairs_a_row_that_missed_its_outcome(
     assert repaired.finished_at is not None
 
 
-def test_change_hub_wakes_a_watcher_on_a_committed_write(
+@pytest.fixture
+def listening(
     client: FlaskClient, auth: dict[str, str], settings: Settings
-) -> None:
+) -> Iterator[tuple[str, ChangeHub, JobStateStore]]:
+    """A queued row, a change hub of its own and the worker side's store of the rows."""
     if settings.listen_url is None:
         pytest.skip("pooled mode: no LISTEN through PgBouncer; the long polls above re-read")
     job = start_unstarted_row(settings, auth, client)
-    hub = ChangeHub(settings.listen_url)
     store = JobStateStore(Database(settings))
+    yield job, ChangeHub(settings.listen_url), store
+    store.database.dispose()
+
+
+def test_change_hub_wakes_a_watcher_on_a_committed_write(
+    client: FlaskClient, auth: dict[str, str], listening: tuple[str, ChangeHub, JobStateStore]
+) -> None:
+    job, hub, store = listening
     with hub.watch([job_key(job)]) as watch:
         wait_until(lambda: hub.listening, 10, "the listener to LISTEN")
         watch.wait(0)  # take the generation the listener's (re)connect bumped
@@ -125,19 +134,14 @@ def test_change_hub_wakes_a_watcher_on_a_committed_write(
         writer.start()
         woke = watch.wait(30)
         writer.join()
-    store.database.dispose()
     assert woke is True, "the NOTIFY did not wake the watcher"
     assert read(client, auth, job)["status"] == "running"
 
 
 def test_only_a_jobs_end_wakes_the_watchers_of_its_end(
-    client: FlaskClient, auth: dict[str, str], settings: Settings
+    listening: tuple[str, ChangeHub, JobStateStore],
 ) -> None:
-    if settings.listen_url is None:
-        pytest.skip("pooled mode: no LISTEN through PgBouncer; the long polls above re-read")
-    job = start_unstarted_row(settings, auth, client)
-    hub = ChangeHub(settings.listen_url)
-    store = JobStateStore(Database(settings))
+    job, hub, store = listening
     with hub.watch([job_key(job)]) as any_change, hub.watch([finished_key(job)]) as end:
         wait_until(lambda: hub.listening, 10, "the listener to LISTEN")
         any_change.wait(0)  # take the generations the listener's (re)connect bumped
@@ -148,7 +152,6 @@ def test_only_a_jobs_end_wakes_the_watchers_of_its_end(
         assert end.wait(0) is False, "a running job woke the watchers of its end"
         store.record_outcome(job, Outcome(JobStatus.SUCCEEDED, utcnow(), {"ok": 1}), None)
         assert end.wait(30) is True, "the job's end did not wake the watchers of its end"
-    store.database.dispose()
 
 
 @pytest.mark.usefixtures("worker")
