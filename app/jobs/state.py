@@ -57,7 +57,7 @@ def inserting(values: dict[str, Any]) -> Select[Any]:
     row = pg_insert(Job).values(**values).returning(Job.id, Job.owner_id).cte("inserted")
     return select(
         func.pg_advisory_xact_lock(_lock_key(row.c.id)),  # `creating(<its id>)`
-        func.pg_notify(CHANNEL, func.concat(row.c.owner_id, ":", row.c.id)),
+        func.pg_notify(CHANNEL, payload(row)),
     )
 
 
