@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import Database, as_utc, utcnow
 from app.jobs.base import Progress
-from app.jobs.row_writes import RowWrite, payload
+from app.jobs.row_writes import RowStatement, RowWrite, payload
 from app.jobs.status import TERMINAL, JobStatus
 from app.models import Job, JobStateSync, Timestamp
 
@@ -51,14 +51,36 @@ def _lock_key(job_id: Any) -> Any:
     return func.hashtextextended(job_id, 0)
 
 
-def inserting(values: dict[str, Any]) -> Select[Any]:
-    """A job row's insert, its `creating` lock and its change notice as one statement
-    (PostgreSQL): the lock is held, and the notice sent, when the transaction commits."""
-    row = pg_insert(Job).values(**values).returning(Job.id, Job.owner_id).cte("inserted")
+INSERTED_COLUMNS = (
+    "id",
+    "owner_id",
+    "type",
+    "status",
+    "input",
+    "idempotency_key",
+    "temporal_origin",
+    "created_at",
+)
+
+
+def _inserting() -> Select[Any]:
+    columns = Job.__table__.c
+    named = {name: bindparam(name, None, type_=columns[name].type) for name in INSERTED_COLUMNS}
+    row = pg_insert(Job).values(named).returning(Job.id, Job.owner_id).cte("inserted")
     return select(
         func.pg_advisory_xact_lock(_lock_key(row.c.id)),  # `creating(<its id>)`
         func.pg_notify(CHANNEL, payload(row)),
     )
+
+
+_INSERTING = RowStatement(_inserting(), json_names=("input",))
+
+
+def inserting(connection: Connection, values: dict[str, Any]) -> None:
+    """A job row's insert, its `creating` lock and its change notice as one statement
+    (PostgreSQL), in the caller's transaction: the lock is held, and the notice sent, until
+    it commits. `values` holds every one of INSERTED_COLUMNS."""
+    _INSERTING.execute(connection, values)
 
 
 def workflow_id(job_id: str) -> str:

@@ -81,7 +81,7 @@ class JobTracker:
             with self.database.session() as session:
                 if session.get_bind().dialect.name == "postgresql":
                     # Row, lock (the worker's writes wait for the commit) and notice at once.
-                    session.execute(inserting(values))
+                    inserting(session.connection(), values)
                 else:
                     session.add(job)
                     session.flush()

@@ -43,7 +43,8 @@ def test_a_worker_write_waits_for_the_row_insert_to_commit(
     try:
         with database.session() as session:  # what JobTracker.start does, up to its commit
             row = {"id": job_id, "owner_id": me["id"], "type": "echo", "status": "queued"}
-            session.execute(inserting({**row, "input": {}, "created_at": utcnow()}))
+            unset = {"idempotency_key": None, "temporal_origin": None}
+            inserting(session.connection(), {**row, **unset, "input": {}, "created_at": utcnow()})
             writer = threading.Thread(
                 target=lambda: written.append(store.mark_running(job_id, utcnow()))
             )
