@@ -10,14 +10,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from pydantic_core import from_json
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import ClauseElement
 
 from app.settings import Settings
 
@@ -124,8 +127,8 @@ def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as error:
-        driver = connection.connection.driver_connection
-        broken = isinstance(driver, psycopg.Connection) and driver.broken
+        driver = psycopg_driver(connection)
+        broken = driver is not None and driver.broken
         if broken:
             connection.invalidate()
         raise DBAPIError.instance(
@@ -136,3 +139,20 @@ def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
             connection_invalidated=broken,
             dialect=connection.dialect,
         ) from error
+
+
+_PSYCOPG_DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
+
+
+def psycopg_sql(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL for psycopg to run itself, and its parameters' values as bound
+    (literals, the members of an IN list); a `bindparam(name, None)` left for the caller
+    comes back as None."""
+    done = statement.compile(dialect=_PSYCOPG_DIALECT, compile_kwargs={"render_postcompile": True})
+    return str(done), dict(done.params)
+
+
+def psycopg_driver(connection: Connection) -> psycopg.Connection[Any] | None:
+    """The connection's psycopg connection; None on SQLite."""
+    driver = connection.connection.driver_connection
+    return driver if isinstance(driver, psycopg.Connection) else None

@@ -31,13 +31,11 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine
-from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
 
 from app.api.jobs import owned_job_query
 from app.auth.tokens import _digest, token_lookup
-from app.db import utcnow
+from app.db import psycopg_sql, utcnow
 from app.migrate import upgrade
 from app.models import Account, AuthToken, Job
 from bench.density_load import Load, ServerConnections, busy, later, open_clients
@@ -71,12 +69,6 @@ def raise_file_limit(needed: int) -> int:
         )
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return int(hard)
-
-
-def compiled(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
-    """The app's SQLAlchemy statement as the SQL and parameters psycopg sends."""
-    query = statement.compile(dialect=pg_dialect.dialect())  # type: ignore[no-untyped-call]
-    return str(query), dict(query.params)
 
 
 def make_seed(server: PostgresServer) -> int:
@@ -218,7 +210,8 @@ def main() -> int:
             admit_pooler(server.url(), name)
             previews.append((name, str(psycopg.conninfo.conninfo_to_dict(made.url)["password"])))
         provision_seconds = time.monotonic() - started
-        queries = [compiled(token_lookup(TOKEN)), compiled(owned_job_query(JOB_ID, account_id))]
+        statements = [token_lookup(TOKEN), owned_job_query(JOB_ID, account_id)]
+        queries = [psycopg_sql(statement) for statement in statements]
         load_before = os.getloadavg()[0]
         results = asyncio.run(measure(args, server, bouncer, previews, queries, budget))
         results["load_average"] = [load_before, os.getloadavg()[0]]

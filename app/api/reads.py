@@ -16,10 +16,9 @@ from typing import Any, Generic, TypeVar
 import psycopg
 from flask import g
 from sqlalchemy import Connection, Select
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
-from app.db import driver_errors
+from app.db import driver_errors, psycopg_driver, psycopg_sql
 from app.services import services
 
 
@@ -27,7 +26,7 @@ def read_connection() -> Connection:
     connection: Connection | None = g.get("read_connection")
     if connection is None:
         connection = services().database.engine.connect()
-        driver = _psycopg(connection)
+        driver = psycopg_driver(connection)
         if driver is None:  # SQLite
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         else:
@@ -36,11 +35,6 @@ def read_connection() -> Connection:
             driver.autocommit = True
         g.read_connection = connection
     return connection
-
-
-def _psycopg(connection: Connection) -> psycopg.Connection[Any] | None:
-    driver = connection.connection.driver_connection
-    return driver if isinstance(driver, psycopg.Connection) else None
 
 
 @contextmanager
@@ -54,7 +48,7 @@ def release_read_connection(_error: BaseException | None = None) -> None:
     connection: Connection | None = g.pop("read_connection", None)
     if connection is None:
         return
-    driver = None if connection.invalidated else _psycopg(connection)  # a lost one is closed
+    driver = None if connection.invalidated else psycopg_driver(connection)  # a lost one is closed
     if driver is not None:
         try:
             driver.autocommit = False  # the pool's other users run transactions
@@ -79,13 +73,12 @@ class PreparedRead(Generic[Record]):
 
     def __init__(self, statement: Select[Any], record: Callable[..., Record]) -> None:
         self.statement = statement
-        dialect = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
-        self.sql = str(statement.compile(dialect=dialect))
+        self.sql, _ = psycopg_sql(statement)  # every parameter is the caller's, by name
         self.record = record
 
     def first(self, params: Mapping[str, Any]) -> Record | None:
         connection = read_connection()
-        driver = _psycopg(connection)
+        driver = psycopg_driver(connection)
         if driver is None:
             found = connection.execute(self.statement, params).first()
         else:
@@ -95,7 +88,7 @@ class PreparedRead(Generic[Record]):
 
     def all(self, params: Mapping[str, Any]) -> list[Record]:
         connection = read_connection()
-        driver = _psycopg(connection)
+        driver = psycopg_driver(connection)
         if driver is None:
             return [self.record(*row) for row in connection.execute(self.statement, params)]
         with driver_errors(connection, self.sql):

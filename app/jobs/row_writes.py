@@ -22,19 +22,9 @@ from typing import Any, cast
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Select, Update, func, select
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
-from app.db import Database, driver_errors
+from app.db import Database, driver_errors, psycopg_driver, psycopg_sql
 from app.models import Job
-
-_DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
-
-
-def compiled(statement: Select[Any]) -> tuple[str, dict[str, Any]]:
-    """The statement's SQL for psycopg, and the values of the parameters it fixed itself
-    (literals, the members of an IN list); the caller's named ones come back as None."""
-    done = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
-    return str(done), dict(done.params)
 
 
 class RowStatement:
@@ -43,7 +33,7 @@ class RowStatement:
     parameters bound to json columns, which psycopg must be told."""
 
     def __init__(self, statement: Select[Any], json_names: Iterable[str] = ()) -> None:
-        self.sql, self.constants = compiled(statement)
+        self.sql, self.constants = psycopg_sql(statement)
         self.json_names = frozenset(json_names)
 
     def bound(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,7 +82,7 @@ class RowWrite:
 
 def driver_of(connection: Connection) -> psycopg.Connection[Any]:
     # PostgreSQL here is always psycopg (app/settings.py builds the URL).
-    return cast(psycopg.Connection[Any], connection.connection.driver_connection)
+    return cast(psycopg.Connection[Any], psycopg_driver(connection))
 
 
 def payload(rows: Any) -> Any:
