@@ -11,7 +11,7 @@ from app.api.finished_jobs import FinishedJobs
 from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
-from app.jobs.state import CORRECTED_TOPIC, Freshness
+from app.jobs.state import Freshness
 from app.jobs.tracker import JobTracker
 from app.services import Services
 from app.settings import Settings, load_settings
@@ -46,8 +46,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     changes = ChangeHub(settings.listen_url)
     tokens = TokenCache(settings.token_cache_seconds)
     changes.subscribe(REVOKED_TOPIC, tokens.on_change)
-    finished_jobs = FinishedJobs()
-    changes.subscribe(CORRECTED_TOPIC, finished_jobs.on_change)
     app.extensions["services"] = Services(
         settings=settings,
         database=database,
@@ -56,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         changes=changes,
         freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
         tokens=tokens,
-        finished_jobs=finished_jobs,
+        finished_jobs=FinishedJobs(),
     )
     register_error_handlers(app)
     app.teardown_appcontext(release_read_connection)

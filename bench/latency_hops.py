@@ -25,7 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.stack import Bench
 
 SECTION = "latency-hops"
-KNEW = "closed -> worker knew (negative: at the return, before the close)"
+KNEW = "closed -> worker knew (Temporal's acceptance of the close reached it)"
 STARTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
 CLOSED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
 HOPS = {
@@ -53,8 +53,7 @@ def _epoch(text: str) -> float:
 
 async def _history_times(client: Client, workflow_id: str) -> dict[str, float]:
     handle = client.get_workflow_handle(workflow_id)
-    # The API's caller can see the job's end before Temporal records the close (the worker
-    # records the return as it completes the workflow task): wait for the close first.
+    # The history read waits for the close, so it never reads a history still being written.
     await handle.result()
     history = await handle.fetch_history()
     times = {}
@@ -116,8 +115,8 @@ def markdown(results: dict[str, Any]) -> str:
         "jobs each way, one at a time, alternating with the raw SDK on the same dev server, "
         "worker and task queue. Each hop is the median over the jobs of the gap between two "
         "times on this machine's one clock: the caller's, the workflow history's event times "
-        "and the row's `created_at` (web app) and `finished_at` (the worker, as the workflow "
-        "returned). The machine is shared; read the differences, not the absolutes.",
+        "and the row's `created_at` (web app) and `finished_at` (the worker, once Temporal "
+        "accepted the close). The machine is shared; read the differences, not the absolutes.",
         "",
         "| hop | API job (ms) | raw SDK (ms) | API - SDK (ms) |",
         "|---|---|---|---|",

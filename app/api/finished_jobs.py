@@ -1,12 +1,11 @@
 """Finished jobs' rows, kept by each web process once read.
 
-A finished row changes at most once more: when Temporal's close differs from the return
-the worker recorded (`app/jobs/state.py` `settle_outcome`), whose `corrected:<owner>:<job>`
-notice drops the row here (`on_change`). So a read of a finished job is answered from here
-after its first read, with no database round trip; an unfinished job is always read from
-the database. Rows are kept only while this process hears notices, and a read that began
-before a notice was heard is not kept. Entries are keyed by owner and job, so an account only
-ever gets its own jobs, and the oldest read goes first once `MAX_ENTRIES` are kept.
+A finished row never changes: the worker and the reconciler write an outcome only to an
+unfinished row, and only a close Temporal recorded (`app/jobs/state.py`). So a read of a
+finished job is answered from here after its first read, with no database round trip; an
+unfinished job is always read from the database. Entries are keyed by owner and job, so an
+account only ever gets its own jobs, and the oldest read goes first once `MAX_ENTRIES` are
+kept.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ MAX_ENTRIES = 10_000  # a bound on memory: a few MiB of rows at most
 class FinishedJobs:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self.generation = 0  # bumped by every drop, so a read that began before is not kept
         self._lock = threading.Lock()
         self._rows: OrderedDict[tuple[int, str], JobRecord] = OrderedDict()
 
@@ -38,29 +36,16 @@ class FinishedJobs:
                 self._rows.move_to_end(key)
             return found
 
-    def keep(self, owner_id: int, job_id: str, record: JobRecord, generation: int) -> None:
-        """Keep a row a read that began at `generation` got, if it is finished."""
+    def keep(self, owner_id: int, job_id: str, record: JobRecord) -> None:
+        """Keep a row a read got, if it is finished."""
         if record.status not in TERMINAL:
             return
         key = (owner_id, job_id)
         with self._lock:
-            if generation != self.generation:
-                return
             self._rows[key] = record
             self._rows.move_to_end(key)
             while len(self._rows) > self.max_entries:
                 self._rows.popitem(last=False)
-
-    def on_change(self, value: str | None) -> None:
-        """A corrected row's `<owner>:<job>` from the change listener; None: notices may
-        have been missed (the listener connected or dropped), so drop everything."""
-        owner, _, job_id = (value or "").partition(":")
-        with self._lock:
-            self.generation += 1
-            if value is None or not owner.isdigit():
-                self._rows.clear()
-            else:
-                self._rows.pop((int(owner), job_id), None)
 
     def __len__(self) -> int:
         with self._lock:

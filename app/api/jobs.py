@@ -269,12 +269,10 @@ def owned_job_row(account: CurrentAccount, job_id: str) -> JobRow:
     finished = services().finished_jobs
     row = finished.get(account.id, job_id)
     if row is None:
-        generation = finished.generation
         row = OWNED_JOB.first({"job_id": job_id, "owner_id": account.id})
         if row is None:
             raise not_found("job")
-        if services().changes.listening:  # else a correction could not reach the copy
-            finished.keep(account.id, job_id, row, generation)
+        finished.keep(account.id, job_id, row)
     return row
 
 

@@ -1,10 +1,10 @@
 """The `jobs` rows as the worker side keeps them current.
 
 Each write records something that happened in the worker or in Temporal (an activity
-started, a heartbeat's progress, the workflow returned or closed) and on PostgreSQL sends
+started, a heartbeat's progress, the workflow closed) and on PostgreSQL sends
 `NOTIFY job_changes, '<owner>:<job>'` in the same transaction, so readers waiting on the
-row wake when it commits. A finished row changes only if Temporal's close differs from the
-return the worker recorded (`settle_outcome`), which also sends `corrected:<owner>:<job>`.
+row wake when it commits. Only an unfinished row takes a write: an outcome is always a close
+Temporal recorded, so a finished row never changes again.
 
 The web app inserts a job's row and starts its workflow in one transaction, so a fast job's
 first write can come before that commit. The insert (`inserting`) holds `creating(job_id)`,
@@ -14,7 +14,6 @@ first, so it waits for that commit instead of missing the row and retrying after
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from collections.abc import Callable
@@ -33,7 +32,6 @@ from app.jobs.status import TERMINAL, JobStatus
 from app.models import Job, JobStateSync, Timestamp
 
 CHANNEL = "job_changes"
-CORRECTED_TOPIC = "corrected"  # NOTIFY job_changes, 'corrected:<owner>:<job>'
 FINISHED_MARK = "finished"  # NOTIFY job_changes, '<owner>:<job>:finished': it became terminal
 FRESHNESS_CACHE_SECONDS = 1.0
 SYNC_NAME = "reconciler"
@@ -122,15 +120,8 @@ class JobStateStore:
         return _RECORD_PROGRESS.run(self.database, params)
 
     def record_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
-        write = _outcome_write(settle=False, succeeded=outcome.status is JobStatus.SUCCEEDED)
-        return write.run(self.database, _outcome_params(job_id, outcome, started_at))
-
-    def settle_outcome(self, job_id: str, outcome: Outcome, started_at: datetime | None) -> bool:
-        """Temporal's close, once known: recorded if the row is unfinished, or correcting a
-        different outcome the worker recorded as the workflow returned (the only change a
-        finished row takes). One statement; its notice also says `corrected`, which only a
-        kept finished copy heeds."""
-        write = _outcome_write(settle=True, succeeded=outcome.status is JobStatus.SUCCEEDED)
+        """A close Temporal recorded, on the row if it is unfinished."""
+        write = _OUTCOME_WRITES[outcome.status is JobStatus.SUCCEEDED]
         return write.run(self.database, _outcome_params(job_id, outcome, started_at))
 
     def mark_cancel_requested(self, job_id: str, at: datetime) -> bool:
@@ -163,6 +154,14 @@ class JobStateStore:
             for row in rows
         ]
 
+    def unfinished_of(self, job_ids: list[str]) -> set[str]:
+        """Which of these rows are unfinished now."""
+        if not job_ids:
+            return set()
+        with self.database.session() as session:
+            rows = session.scalars(select(Job.id).where(Job.id.in_(job_ids), _UNFINISHED))
+            return set(rows)
+
     def confirm_synced(self, at: datetime) -> None:
         with self.database.session() as session:
             dialect = session.get_bind().dialect.name
@@ -184,17 +183,13 @@ def _param(name: str, type_: Any = None) -> Any:
     return bindparam(name, None, type_=type_)
 
 
-def _notices(*, finished: bool = False, corrected: bool = False) -> Callable[[Any], list[Any]]:
-    """The NOTIFYs of a write: a `finished` row's says so, for the waits only a job's end
-    answers; a `corrected` one also tells web processes to drop their kept copy
-    (`app/api/finished_jobs.py`)."""
+def _notices(*, finished: bool = False) -> Callable[[Any], list[Any]]:
+    """The NOTIFY of a write: a `finished` row's says so, for the waits only a job's end
+    answers."""
 
     def notices(rows: Any) -> list[Any]:
         mark = f":{FINISHED_MARK}" if finished else ""
-        sent = [func.pg_notify(CHANNEL, func.concat(payload(rows), mark))]
-        if corrected:
-            sent.append(func.pg_notify(CHANNEL, func.concat(f"{CORRECTED_TOPIC}:", payload(rows))))
-        return sent
+        return [func.pg_notify(CHANNEL, func.concat(payload(rows), mark))]
 
     return notices
 
@@ -228,9 +223,8 @@ _MARK_CANCEL_REQUESTED = RowWrite(
 )
 
 
-@functools.cache
-def _outcome_write(*, settle: bool, succeeded: bool) -> RowWrite:
-    """Record an outcome on an unfinished row; `settle`: on any row whose status differs."""
+def _outcome_write(*, succeeded: bool) -> RowWrite:
+    """Record an outcome on an unfinished row."""
     values: dict[str, Any] = {
         "status": _param("status"),
         "finished_at": _param("finished_at"),
@@ -240,9 +234,11 @@ def _outcome_write(*, settle: bool, succeeded: bool) -> RowWrite:
     }
     if succeeded:
         values["progress_done"] = Job.progress_total
-    which = Job.status != _param("status") if settle else _UNFINISHED
-    notices = _notices(finished=True, corrected=settle)
-    return RowWrite(update(Job).where(_ROW, which).values(**values), notices, _ROW_LOCK, {"result"})
+    changed = update(Job).where(_ROW, _UNFINISHED).values(**values)
+    return RowWrite(changed, _notices(finished=True), _ROW_LOCK, {"result"})
+
+
+_OUTCOME_WRITES = {succeeded: _outcome_write(succeeded=succeeded) for succeeded in (True, False)}
 
 
 def _outcome_params(job_id: str, outcome: Outcome, started_at: datetime | None) -> dict[str, Any]:

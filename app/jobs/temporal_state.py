@@ -1,6 +1,6 @@
 """What Temporal says about a job's workflow, as an `Outcome` for its `jobs` row.
 
-Only writers use this (the worker's completion watcher and reconciler, and cancel);
+Only writers use this (the worker's report of a close, its reconciler, and cancel);
 reads never ask Temporal.
 """
 
@@ -12,7 +12,9 @@ from typing import Any
 
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.api.workflowservice.v1 import GetClusterInfoRequest
+from temporalio.bridge.proto.workflow_commands import WorkflowCommand
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.converter import DataConverter
 from temporalio.exceptions import ActivityError, CancelledError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -56,6 +58,23 @@ def from_failure(failure: WorkflowFailureError, at: datetime | None = None) -> O
         return Outcome(JobStatus.CANCELLED, at or utcnow())
     # Failed, terminated and timed out all read as failed, with the innermost cause.
     return Outcome(JobStatus.FAILED, at or utcnow(), error=failure_message(failure))
+
+
+def ended_outcome(command: WorkflowCommand, converter: DataConverter) -> Outcome:
+    """The outcome of a run that ended with `command` (app/worker/closes.py), decoded as the
+    SDK's result wait decodes the close: no type hint, so plain JSON values."""
+    kind = command.WhichOneof("variant")
+    if kind == "complete_workflow_execution":
+        ended = command.complete_workflow_execution
+        if not ended.HasField("result"):
+            return succeeded(None)
+        return succeeded(converter.payload_converter.from_payloads([ended.result])[0])
+    if kind == "cancel_workflow_execution":
+        return Outcome(JobStatus.CANCELLED, utcnow())
+    failure = converter.failure_converter.from_failure(
+        command.fail_workflow_execution.failure, converter.payload_converter
+    )
+    return from_failure(WorkflowFailureError(cause=failure))
 
 
 async def closed_outcome(client: Client, workflow_id: str, close_time: datetime | None) -> Outcome:

@@ -2,8 +2,9 @@
 
 Every `JOB_RECONCILE_INTERVAL_SECONDS` it reads the unfinished rows, asks Temporal's
 visibility about their workflows in batches (one list call per batch, not one call per
-job) and records the outcome of every workflow that has closed, so a write the worker
-missed (it died between the Temporal transition and the database write) is repaired
+job) and records the close of every workflow that has closed while its row says otherwise:
+a terminate or a timeout, which never reach the worker, or a close the worker missed (it
+died between Temporal's accepting the close and its database write). Such a row is repaired
 within one interval plus the pass of a running worker. A workflow that visibility does
 not know is described one by one, once its row is old enough for visibility to have it,
 and marked failed only if the row was started on this Temporal (its cluster id and
@@ -20,7 +21,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from app.db import utcnow
@@ -64,6 +65,7 @@ async def _reconcile_batch(
     by_workflow = {workflow_id(row.id): row for row in rows}
     quoted = ", ".join(f"'{name}'" for name in by_workflow)  # ids are validated UUIDs
     seen: set[str] = set()
+    closed: list[tuple[Unfinished, WorkflowExecution]] = []
     repaired = described = 0
     async for execution in client.list_workflows(f"WorkflowId IN ({quoted})"):
         row = by_workflow.get(execution.id)
@@ -71,10 +73,7 @@ async def _reconcile_batch(
             continue
         seen.add(execution.id)
         if execution.status in CLOSED:
-            outcome = await closed_outcome(client, execution.id, execution.close_time)
-            written = await loop.run_in_executor(
-                None, store.record_outcome, row.id, outcome, execution.start_time
-            )
+            closed.append((row, execution))
         elif (
             execution.status is WorkflowExecutionStatus.RUNNING
             and row.status is JobStatus.QUEUED
@@ -84,14 +83,21 @@ async def _reconcile_batch(
             # "running" means an activity started (what the worker records), not merely that
             # the workflow runs: a job waiting for an activity slot stays queued.
             described += 1
-            if not await an_activity_started(client, execution.id):
-                continue
+            if await an_activity_started(client, execution.id):
+                written = await loop.run_in_executor(
+                    None, store.mark_running, row.id, execution.start_time or utcnow()
+                )
+                repaired += int(written)
+    # A close the worker saw accepted is usually written by now: ask the rows again, so only
+    # the ones still unfinished cost a read of their close.
+    still = await loop.run_in_executor(None, store.unfinished_of, [row.id for row, _ in closed])
+    for row, execution in closed:
+        if row.id in still:
+            outcome = await closed_outcome(client, execution.id, execution.close_time)
             written = await loop.run_in_executor(
-                None, store.mark_running, row.id, execution.start_time or utcnow()
+                None, store.record_outcome, row.id, outcome, execution.start_time
             )
-        else:
-            continue
-        repaired += int(written)
+            repaired += int(written)
     old_enough = utcnow() - VISIBILITY_GRACE
     for name, row in by_workflow.items():
         if name in seen or row.origin != origin or row.created_at > old_enough:

@@ -19,10 +19,10 @@ from app.jobs.registry import REGISTRY
 from app.jobs.state import JobStateStore
 from app.settings import Settings
 from app.temporal_client import connect_client
+from app.worker.closes import ReportingCloses
 from app.worker.job_sync import JobStateInterceptor, JobSync
 from app.worker.probes import WorkerState
 from app.worker.reconciler import reconcile_forever
-from app.worker.returns import ReportingReturns
 from app.worker.schedules import ensure_schedules
 from app.worker.versioning import deployment_config, workflow_runner
 
@@ -91,7 +91,7 @@ def build_worker(
         workflow_runner=(
             workflow_runner(settings)
             if sync is None
-            else ReportingReturns(workflow_runner(settings), sync.workflow_returned)
+            else ReportingCloses(workflow_runner(settings), sync.run_evicted)
         ),
     )
 
@@ -112,7 +112,7 @@ async def run_worker(
     await ensure_schedules(client, settings)
     database = Database(settings)
     store = JobStateStore(database)
-    sync = JobSync(client, store)
+    sync = JobSync(store)
     reconciler = asyncio.create_task(
         reconcile_forever(client, store, settings.job_reconcile_interval_seconds, stop)
     )
