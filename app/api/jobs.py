@@ -183,7 +183,7 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
     rows = read.all(params)
     page, next_cursor = split_page(rows, query.limit)
     freshness = services().freshness
-    synced_at = freshness.synced_at(read_connection())
+    synced_at = freshness.synced_at(read_connection)
     stale = freshness.is_stale(synced_at)
     items = [job_out(row, stale) for row in page]
     return JobPage(
@@ -300,4 +300,4 @@ def one_job_out(job: JobRow) -> JobOut:
     if job.status in TERMINAL:
         return job_out(job, stale=False)
     freshness = services().freshness
-    return job_out(job, freshness.is_stale(freshness.synced_at(read_connection())))
+    return job_out(job, freshness.is_stale(freshness.synced_at(read_connection)))

@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import psycopg
 
@@ -33,14 +32,21 @@ SAFETY_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 
 
-@dataclass
 class Watch:
-    hub: ChangeHub
-    seen: dict[str, int]
+    """One waiter's keys; set by a notice that names one of them."""
+
+    def __init__(self, hub: ChangeHub, keys: list[str]) -> None:
+        self.hub = hub
+        self.keys = keys
+        self.changed = threading.Event()
 
     def wait(self, timeout: float) -> bool:
         """Block until a watched key changes (True) or it is time to re-read anyway (False)."""
-        return self.hub._wait(self, timeout)
+        interval = SAFETY_SECONDS if self.hub.listening else POLL_SECONDS
+        if not self.changed.wait(min(timeout, interval)):
+            return False
+        self.changed.clear()  # before the caller re-reads, so a later change sets it again
+        return True
 
 
 def job_key(job_id: str) -> str:
@@ -59,9 +65,8 @@ def owner_key(owner_id: int) -> str:
 class ChangeHub:
     def __init__(self, listen_url: str | None) -> None:
         self.listen_url = listen_url
-        self._changed = threading.Condition()
-        self._generations: dict[str, int] = {}
-        self._watchers: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._watches: dict[str, set[Watch]] = {}  # key -> the watches waiting on it
         self._listening = False
         self._owner_pid = 0
         self._subscribers: dict[str, Callable[[str | None], None]] = {}
@@ -79,39 +84,25 @@ class ChangeHub:
     def watch(self, keys: Iterable[str]) -> Iterator[Watch]:
         """Watch keys for changes; enter it before reading the rows it is about."""
         self.ensure_listening()
-        keys = list(keys)
-        with self._changed:
-            for key in keys:
-                self._watchers[key] = self._watchers.get(key, 0) + 1
-                self._generations.setdefault(key, 0)
-            watch = Watch(self, {key: self._generations[key] for key in keys})
+        watch = Watch(self, list(keys))
+        with self._lock:
+            for key in watch.keys:
+                self._watches.setdefault(key, set()).add(watch)
         try:
             yield watch
         finally:
-            with self._changed:
-                for key in keys:
-                    self._watchers[key] -= 1
-                    if not self._watchers[key]:
-                        del self._watchers[key], self._generations[key]
-
-    def _wait(self, watch: Watch, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                now = {key: self._generations[key] for key in watch.seen}
-                if now != watch.seen:
-                    watch.seen = now
-                    return True
-                interval = SAFETY_SECONDS if self._listening else POLL_SECONDS
-                remaining = min(deadline - time.monotonic(), interval)
-                if remaining <= 0 or not self._changed.wait(remaining):
-                    return False
+            with self._lock:
+                for key in watch.keys:
+                    waiting = self._watches[key]
+                    waiting.discard(watch)
+                    if not waiting:
+                        del self._watches[key]
 
     def ensure_listening(self) -> None:
         """Start this process's listener thread unless it runs (or there is no listen URL)."""
         if self.listen_url is None or self._owner_pid == os.getpid():
             return
-        with self._changed:
+        with self._lock:
             if self._owner_pid == os.getpid():
                 return
             # Per process: a forked gunicorn worker must not share its parent's connection.
@@ -140,11 +131,11 @@ class ChangeHub:
     def _set_listening(self, listening: bool) -> None:
         for handler in self._subscribers.values():
             handler(None)
-        with self._changed:
-            self._listening = listening
-            # Readers re-check now: changes may have been missed while it was down.
-            self._generations = {key: n + 1 for key, n in self._generations.items()}
-            self._changed.notify_all()
+        self._listening = listening
+        with self._lock:  # readers re-check now: changes may have been missed while it was down
+            for waiting in self._watches.values():
+                for watch in waiting:
+                    watch.changed.set()
 
     def _bump(self, payload: str) -> None:
         owner, _, value = payload.partition(":")
@@ -156,8 +147,7 @@ class ChangeHub:
         keys = [owner_key(int(owner)) if owner.isdigit() else "", job_key(job)]
         if mark == FINISHED_MARK:
             keys.append(finished_key(job))
-        with self._changed:
+        with self._lock:  # only the watches of these keys wake
             for key in keys:
-                if key in self._generations:  # only what someone watches
-                    self._generations[key] += 1
-            self._changed.notify_all()
+                for watch in self._watches.get(key, ()):
+                    watch.changed.set()

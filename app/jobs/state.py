@@ -261,11 +261,13 @@ class Freshness:
         self.cache_seconds = min(FRESHNESS_CACHE_SECONDS, stale_after_seconds / 4)
         self._cached: tuple[float, datetime | None] = (-FRESHNESS_CACHE_SECONDS, None)
 
-    def synced_at(self, connection: Connection | None = None) -> datetime | None:
+    def synced_at(self, connection: Callable[[], Connection] | None = None) -> datetime | None:
+        """`connection`: where to read it when the cached value is too old (the caller's,
+        so one thread never holds two), asked for only then."""
         read_at, value = self._cached
         if time.monotonic() - read_at < self.cache_seconds:
             return value
-        value = self.store.synced_at(connection)
+        value = self.store.synced_at(connection() if connection is not None else None)
         self._cached = (time.monotonic(), value)
         return value
 
