@@ -2,8 +2,11 @@
 so: the restarted worker's reconciler repairs every row from Temporal.
 
 The window is made real, not simulated: the test holds the rows' locks, so the worker's
-outcome writes block inside their transactions; it kills the worker there (its
-uncommitted writes die with its connections), releases the locks and restarts it.
+outcome writes block inside their transactions; it kills the worker there, releases the
+locks and restarts it. A write is one query that commits as it ends, so a backend whose
+client has died would finish it once the lock is free; this database checks its clients
+while queries run (`client_connection_check_interval`), so the blocked writes are aborted
+when the worker dies, as if it had died before sending them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from app.db import Database
@@ -44,7 +48,11 @@ def stack(
     # session) reconciles every row of the shared one, and would repair the rows this case
     # holds unwritten while its own worker is dead.
     assert postgres is not None, "this case needs its own database on the test PostgreSQL"
-    url = postgres.create_database(f"write_missed_{uuid.uuid4().hex[:8]}")
+    name = f"write_missed_{uuid.uuid4().hex[:8]}"
+    url = postgres.create_database(name)
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        check = "ALTER DATABASE {} SET client_connection_check_interval = '100ms'"
+        admin.execute(sql.SQL(check).format(sql.Identifier(name)))
     env = process_env({**base_env, "DATABASE_URL": url})
     database = Database(settings_from_env(env))
     upgrade(database.engine)
@@ -52,6 +60,14 @@ def stack(
     stack = Stack.start(env, tmp_path)
     yield stack
     stack.stop()
+
+
+def blocked_on_locks(probe: psycopg.Connection[tuple[int]]) -> int:
+    waiting = probe.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()"
+    ).fetchone()
+    return waiting[0] if waiting else 0
 
 
 def libpq_url(url: str) -> str:
@@ -97,18 +113,18 @@ def test_worker_killed_before_its_db_write_the_reconciler_repairs_the_rows(
         )
         with psycopg.connect(libpq_url(stack.env["DATABASE_URL"]), autocommit=True) as probe:
             wait_until(
-                lambda: (
-                    probe.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND datname = current_database()"
-                    ).fetchone()[0]  # type: ignore[index]
-                    > 0
-                ),
+                lambda: blocked_on_locks(probe) > 0,
                 30,
                 "the worker's outcome write to block on the row lock",
             )
         stack.worker.signal(signal.SIGKILL)
         assert stack.worker.wait(timeout=30) == -signal.SIGKILL
+        with psycopg.connect(libpq_url(stack.env["DATABASE_URL"]), autocommit=True) as probe:
+            wait_until(
+                lambda: blocked_on_locks(probe) == 0,
+                30,
+                "the dead worker's blocked writes to be aborted",
+            )
         lock.rollback()
 
     missed = ledger.current()
