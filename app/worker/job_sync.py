@@ -1,7 +1,9 @@
 """Keeps each job's `jobs` row current from the worker, without touching workflow code.
 
-An activity interceptor records the start (running) and every heartbeat's progress. The
-workflow runner reports each run's close once Temporal has accepted it
+An activity interceptor records the start (running) `WRITE_EVERY_SECONDS` after it, the
+cadence of the heartbeats' progress writes: a job that ends sooner goes from queued to its
+outcome in one write (its `started_at` still the activity's start), so a short job costs
+one write, not two. The workflow runner reports each run's close once Temporal has accepted it
 (`app/worker/closes.py`), and that close becomes the row's outcome: every outcome written
 here is one Temporal recorded, so a finished row never changes again, and no call to
 Temporal waits on a job's result. Closes the worker never sees accepted (a terminate, a
@@ -36,7 +38,7 @@ from app.jobs.temporal_state import ended_outcome
 from app.temporal_client import DATA_CONVERTER
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY_SECONDS = 0.5
+WRITE_EVERY_SECONDS = 0.5  # a row's running or progress write, at most this often
 WRITER_THREADS = 4
 # The web app commits a job's row just after Temporal accepted the workflow. On PostgreSQL a
 # write waits for that commit on the insert's lock (app/jobs/state.py `creating`); a row still
@@ -50,17 +52,26 @@ class JobSync:
         self.store = store
         self._loop = asyncio.get_running_loop()
         self._started_at: dict[str, Any] = {}  # job id -> when its first activity started
+        self._running_due: dict[str, Any] = {}  # job id -> that start, until written or ended
         self._progress_written: dict[str, float] = {}
         self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
         self._retries: set[asyncio.Task[None]] = set()
 
     def activity_started(self, workflow_id: str) -> None:
-        """Called as an activity of the job starts; only its first activity's start writes."""
+        """Called as an activity of the job starts; only its first activity's start writes,
+        `WRITE_EVERY_SECONDS` later unless the job has ended by then."""
         job_id = job_id_of(workflow_id)
         if job_id is None or job_id in self._started_at:
             return
-        self._started_at[job_id] = at = utcnow()
-        self._write(self.store.mark_running, job_id, at)
+        self._started_at[job_id] = self._running_due[job_id] = utcnow()
+        self._loop.call_soon_threadsafe(
+            self._loop.call_later, WRITE_EVERY_SECONDS, self._write_running, job_id
+        )
+
+    def _write_running(self, job_id: str) -> None:
+        at = self._running_due.pop(job_id, None)  # None: its outcome took the start instead
+        if at is not None:
+            self._write(self.store.mark_running, job_id, at)
 
     def run_evicted(self, workflow_id: str, ending: WorkflowCommand | None) -> None:
         """Called on a workflow thread as a run leaves the worker's cache, with the command
@@ -72,6 +83,7 @@ class JobSync:
         self._progress_written.pop(job_id, None)
         if ending is None:
             return
+        self._running_due.pop(job_id, None)
         outcome = ended_outcome(ending, DATA_CONVERTER)
         self._write(self.store.record_outcome, job_id, outcome, started_at)
 
@@ -81,7 +93,7 @@ class JobSync:
             return
         now = time.monotonic()
         last = self._progress_written.get(job_id, 0.0)
-        if now - last < PROGRESS_EVERY_SECONDS and progress.done < progress.total:
+        if now - last < WRITE_EVERY_SECONDS and progress.done < progress.total:
             return
         self._progress_written[job_id] = now
         self._write(self.store.record_progress, job_id, progress)
