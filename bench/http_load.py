@@ -63,17 +63,13 @@ def _rounds(
     web_pids = {name: bench.stack.web.process.pid for name in targets}
     web_pids[BARE] = bare.process.pid
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+    postmaster = bench.postmaster_pid()
     for _ in range(rounds):
         for name, (url, headers) in targets.items():
             runs[name].append(
-                cpu_split(web_pids[name], postmaster_pid(bench), url, headers, seconds, connections)
+                cpu_split(web_pids[name], postmaster, url, headers, seconds, connections)
             )
     return runs
-
-
-def postmaster_pid(bench: Bench) -> int:
-    """PostgreSQL's postmaster (pg_ctl daemonizes it): its backends are its children."""
-    return int((bench.postgres.data_dir / "postmaster.pid").read_text().split()[0])
 
 
 def cpu_split(

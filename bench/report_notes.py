@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.report_readpath import THROUGHPUT_GOAL
+from bench.stack import POSTGRES
+
 
 def notes(results: dict[str, Any]) -> list[str]:
     tp = results["throughput"]
@@ -24,13 +27,16 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"{cores * 1000 / per_job_sdk:.0f} jobs/s before anything else runs. Both sides "
         "share that ceiling; the throughput ratio is what the web app costs on top.",
         f"- **What the app adds per job**: {cpu['api'][web]:.0f} ms of web-app CPU (two HTTP "
-        "requests, token lookups, the job row written) and "
-        f"{cpu['api'][worker] - cpu['sdk'][worker]:+.0f} ms in the worker (the job row's "
-        "two writes, the result watch); the long poll waits on the row's NOTIFY, not on "
-        f"Temporal, and the dev server spent {cpu['api'][server] - cpu['sdk'][server]:+.0f} ms "
-        "per job more in the app's rounds (the worker's result watch and the reconciler's "
-        f"visibility lists).{_client_note(tp)} On {cores} cores the rounds are CPU-bound, so "
-        "the throughput ratio is close to the ratio of the CPU each side spends per job.",
+        "requests, token lookups, the row's insert and the start RPC, the long poll's reads), "
+        f"{cpu['api'][worker] - cpu['sdk'][worker]:+.1f} ms in the worker (the job row's "
+        "writes: one for a job that ends within half a second, two for a longer one) and "
+        f"{cpu['api'].get(POSTGRES, 0.0):.1f} ms in PostgreSQL; the long poll waits on the "
+        "row's NOTIFY, not on Temporal, and nothing waits on a job's result in Temporal, so "
+        f"the dev server spent {cpu['api'][server] - cpu['sdk'][server]:+.1f} ms per job more "
+        f"in the app's rounds (the reconciler's visibility lists).{_client_note(tp)} On "
+        f"{cores} cores the rounds are CPU-bound, so the throughput ratio is close to the "
+        "ratio of the CPU each side spends per job.",
+        *_budget_note(results, per_job_sdk),
         "- **Why the state is on tmpfs.** `python -m bench --only latency`, twice per layout on "
         "2026-12-03: all state on this VM's disk, API p50 152 ms against the SDK's 100-102 "
         "(1.50x, 1.52x); PostgreSQL and logs on tmpfs, the dev server's SQLite on disk, 1.17x and "
@@ -46,6 +52,26 @@ def notes(results: dict[str, Any]) -> list[str]:
         "- **Sizing.** Requests from idle PSS, limits from peak RSS plus headroom: see the "
         "footprint table. The dev server grows with its history (SQLite cache), so give it "
         "the most headroom.",
+    ]
+
+
+def _budget_note(results: dict[str, Any], per_job_sdk: float) -> list[str]:
+    """What >= 0.95x leaves the app per job, against what it spends and two bare requests."""
+    bare = results.get("http", {}).get("bare Flask handler", {})
+    if "web_cpu_ms_per_request" not in bare:
+        return []
+    tp = results["throughput"]
+    per_job_api = sum(tp["cpu_ms_per_job"]["api"].values())
+    client = tp.get("client_cpu_ms_per_job", {"api": 0.0, "sdk": 0.0})
+    extra = per_job_api + client["api"] - per_job_sdk - client["sdk"]
+    budget = (per_job_sdk + client["sdk"]) * (1 / THROUGHPUT_GOAL - 1)
+    return [
+        f"- **The budget.** >= {THROUGHPUT_GOAL}x the SDK's throughput, when the rounds are "
+        f"CPU-bound, leaves the app {budget:.1f} ms of CPU per job on top of the SDK side's "
+        f"{per_job_sdk + client['sdk']:.0f} ms (load generator included); it spends "
+        f"{extra:+.1f} ms. Two requests to the bare Flask handler alone cost "
+        f"{2 * bare['web_cpu_ms_per_request']:.1f} ms of web-app CPU here (the HTTP table), "
+        "before any token, row or start RPC.",
     ]
 
 

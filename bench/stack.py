@@ -37,6 +37,9 @@ ARTIFACTS = ROOT / "artifacts" / "bench"
 TMPFS = Path("/dev/shm")  # noqa: S108 - a private mkdtemp folder and a fresh uuid-named cluster
 
 
+POSTGRES = "PostgreSQL (the app database; its backends)"
+
+
 @dataclass
 class Bench:
     """The processes under test and a signed-up API account."""
@@ -50,6 +53,10 @@ class Bench:
     @property
     def task_queue(self) -> str:
         return self.stack.env["TEMPORAL_TASK_QUEUE"]
+
+    def postmaster_pid(self) -> int:
+        """PostgreSQL's postmaster (pg_ctl daemonizes it): its backends are its children."""
+        return int((self.postgres.data_dir / "postmaster.pid").read_text().split()[0])
 
     def pids(self) -> dict[str, int]:
         assert self.stack.web.process and self.stack.worker.process and self.temporal.process
