@@ -30,10 +30,11 @@ def notes(results: dict[str, Any]) -> list[str]:
         "requests, token lookups, the row's insert and the start RPC, the long poll's reads), "
         f"{cpu['api'][worker] - cpu['sdk'][worker]:+.1f} ms in the worker (the job row's "
         "writes: one for a job that ends within half a second, two for a longer one) and "
-        f"{cpu['api'].get(POSTGRES, 0.0):.1f} ms in PostgreSQL; the long poll waits on the "
-        "row's NOTIFY, not on Temporal, and nothing waits on a job's result in Temporal, so "
-        f"the dev server spent {cpu['api'][server] - cpu['sdk'][server]:+.1f} ms per job more "
-        f"in the app's rounds (the reconciler's visibility lists).{_client_note(tp)} On "
+        f"{cpu['api'].get(POSTGRES, 0.0):.1f} ms in PostgreSQL. The long poll waits on the "
+        "row's NOTIFY, and nothing waits on a job's result in Temporal (the SDK caller's "
+        "result wait is a long poll the dev server serves), so the dev server spent "
+        f"{cpu['api'][server] - cpu['sdk'][server]:+.1f} ms per job against the SDK's rounds, "
+        f"the reconciler's visibility lists included.{_client_note(tp)} On "
         f"{cores} cores the rounds are CPU-bound, so the throughput ratio is close to the "
         "ratio of the CPU each side spends per job.",
         *_budget_note(results, per_job_sdk),
@@ -69,9 +70,11 @@ def _budget_note(results: dict[str, Any], per_job_sdk: float) -> list[str]:
         f"- **The budget.** >= {THROUGHPUT_GOAL}x the SDK's throughput, when the rounds are "
         f"CPU-bound, leaves the app {budget:.1f} ms of CPU per job on top of the SDK side's "
         f"{per_job_sdk + client['sdk']:.0f} ms (load generator included); it spends "
-        f"{extra:+.1f} ms. Two requests to the bare Flask handler alone cost "
-        f"{2 * bare['web_cpu_ms_per_request']:.1f} ms of web-app CPU here (the HTTP table), "
-        "before any token, row or start RPC.",
+        f"{extra:+.1f} ms. Within the budget would have to fit the web app's two requests "
+        "(token, validation, the row's insert, the start RPC, the long poll's reads), "
+        "PostgreSQL's statements and the worker's writes; two requests to the bare Flask "
+        f"handler alone cost {2 * bare['web_cpu_ms_per_request']:.1f} ms of web-app CPU here "
+        "(the HTTP table).",
     ]
 
 
