@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,8 +52,8 @@ class JobSync:
     def __init__(self, store: JobStateStore) -> None:
         self.store = store
         self._loop = asyncio.get_running_loop()
-        self._started_at: dict[str, Any] = {}  # job id -> when its first activity started
-        self._running_due: dict[str, Any] = {}  # job id -> that start, until written or ended
+        self._started_at: dict[str, datetime] = {}  # job id -> its first activity's start
+        self._running_due: dict[str, datetime] = {}  # that start, until written or ended
         self._progress_written: dict[str, float] = {}
         self._writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="job-state")
         self._retries: set[asyncio.Task[None]] = set()
