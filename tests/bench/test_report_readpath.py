@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report_readpath import markdown
+from bench.report_readpath import markdown, throughput_verdict
 
 
 def _latency(api_ms: float, sdk_ms: float) -> dict[str, Any]:
@@ -48,3 +48,21 @@ def test_a_complete_run_reports_nothing_missing() -> None:
     text = markdown(results)
 
     assert "Failed in this run" not in text and "Not yet measured" not in text
+
+
+def _throughput(api: list[float], sdk: list[float]) -> dict[str, Any]:
+    middle_api, middle_sdk = sorted(api)[len(api) // 2], sorted(sdk)[len(sdk) // 2]
+    return {"rounds": {"api": api, "sdk": sdk}, "ratio": middle_api / middle_sdk}
+
+
+def test_a_throughput_goal_the_rounds_straddle_is_unsettled_either_way() -> None:
+    # Median ratio 0.96 and 0.88, but in both some round pair falls on the goal's other side.
+    above = throughput_verdict(_throughput([35.8, 35.6, 34.1], [37.1, 34.6, 36.9]))
+    below = throughput_verdict(_throughput([33.0, 32.0, 33.2], [38.2, 37.3, 34.4]))
+    assert above == "**unsettled** (rounds 0.92-1.03)"
+    assert below == "**unsettled** (rounds 0.84-0.97)"
+
+
+def test_rounds_all_on_one_side_of_the_throughput_goal_settle_it() -> None:
+    assert throughput_verdict(_throughput([30.0, 31.0, 30.5], [40.0, 39.0, 41.0])) == "**missed**"
+    assert throughput_verdict(_throughput([40.0, 41.0, 40.5], [40.0, 39.0, 41.0])) == "met"
