@@ -11,7 +11,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from app.db import Database
 from app.jobs.base import JobDeps
@@ -92,6 +92,12 @@ def build_worker(
             workflow_runner(settings)
             if sync is None
             else ReportingCloses(workflow_runner(settings), sync.run_evicted)
+        ),
+        # A workflow declared `sandboxed=False` runs here: its closes are reported too.
+        unsandboxed_workflow_runner=(
+            UnsandboxedWorkflowRunner()
+            if sync is None
+            else ReportingCloses(UnsandboxedWorkflowRunner(), sync.run_evicted)
         ),
     )
 
