@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from temporalio.client import ScheduleOverlapPolicy
+
 from app.settings import Settings
 from app.temporal_client import connect_client
 from devstack.waiting import wait_until
@@ -21,7 +23,11 @@ def trigger(settings: Settings, schedule_id: str, timeout: float = 20) -> str:
 
     async def run_now() -> None:
         client = await connect_client(settings)
-        await client.get_schedule_handle(schedule_id).trigger()
+        # The schedule's own SKIP policy would drop this run if its interval fired a moment
+        # before (reminders fire on the quarter hour), and no new action would ever appear.
+        await client.get_schedule_handle(schedule_id).trigger(
+            overlap=ScheduleOverlapPolicy.BUFFER_ALL
+        )
 
     before = len(asyncio.run(_recent_workflow_ids(settings, schedule_id)))
     asyncio.run(run_now())
