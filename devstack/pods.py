@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from devstack.orphans import owner_label
 from devstack.podman import ROOT, podman, volume_mountpoint
 from devstack.ports import free_port
 
@@ -102,6 +103,7 @@ class Pod:
     def create(self, proxy_rules: Sequence[str]) -> None:
         """The pod (its network namespace), its volumes and the Service proxy; no container yet."""
         args = ["pod", "create", "--name", self.name, "--hostname", self.name]
+        args += ["--label", owner_label()]
         args += ["--network", "slirp4netns:allow_host_loopback=true"]
         for container_port, host_port in self.host_ports.items():
             args += ["-p", f"127.0.0.1:{host_port}:{container_port}"]
@@ -120,7 +122,7 @@ class Pod:
         name = self.volume_name(volume)
         if podman("volume", "exists", name, check=False).returncode == 0:
             return  # a claim's volume from an earlier pod keeps its data
-        podman("volume", "create", name)
+        podman("volume", "create", "--label", owner_label(), name)
         mountpoint = volume_mountpoint(name)
         fs_group = self.spec.get("securityContext", {}).get("fsGroup")
         if fs_group is not None:

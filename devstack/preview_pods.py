@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import yaml
 
+from devstack.orphans import remove_orphans
 from devstack.podman import podman, state
 from devstack.pods import SLIRP_HOST_LOOPBACK, Manifest, Pod, PodContext
 from devstack.probes import ProbeFailed, wait_for_success
@@ -109,6 +110,7 @@ class PreviewPods:
 
     def start(self) -> float:
         """Create every pod and start its containers; the monotonic time the pods were created."""
+        remove_orphans()
         for pod in self.pods.values():
             pod.create(self.proxy_rules(pod))
         created = self.created = time.monotonic()
