@@ -117,8 +117,9 @@ async def throughput_round(bench: Bench, side: str, jobs: int, concurrency: int)
 
 
 def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> dict[str, Any]:
-    """`rounds` rounds per side, alternating which side goes first; the ratio is of the
-    sides' median rates, so one round slowed by the shared machine does not decide it."""
+    """`rounds` rounds per side, alternating which side goes first. Round n of each side
+    ran back to back, on the machine as it was then; the ratio is the median of those
+    pairs' ratios, so neither the machine's drift nor one slowed round decides it."""
     rates: dict[str, list[float]] = {"api": [], "sdk": []}
     peaks: dict[str, float] = {}
     cpu_ms_per_job: dict[str, dict[str, float]] = {"api": {}, "sdk": {}}
@@ -140,13 +141,15 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
                 spent = cpu_ms_per_job[side].get(name, 0.0) + seconds * 1000 / jobs / rounds
                 cpu_ms_per_job[side][name] = spent
     api, sdk = statistics.median(rates["api"]), statistics.median(rates["sdk"])
+    pairs = [app / raw for app, raw in zip(rates["api"], rates["sdk"], strict=True)]
     return {
         "jobs": jobs,
         "concurrency": concurrency,
         "rounds": rates,
         "api_jobs_per_s": api,
         "sdk_jobs_per_s": sdk,
-        "ratio": api / sdk,
+        "pair_ratios": pairs,
+        "ratio": statistics.median(pairs),
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
         "client_cpu_ms_per_job": client_ms_per_job,

@@ -40,15 +40,13 @@ def _met(ok: bool) -> str:
 
 
 def throughput_verdict(tp: dict[str, Any]) -> str:
-    """The goal met or missed by the median rounds, unless the rounds' own spread (the
-    slowest app round over the fastest SDK round, and the other way round) straddles it:
-    then this run does not settle it."""
-    rounds = tp["rounds"]
-    low = min(rounds["api"]) / max(rounds["sdk"])
-    high = max(rounds["api"]) / min(rounds["sdk"])
+    """Met when every pair of back-to-back rounds meets the goal, missed when none does;
+    pairs on both sides of it leave this run unsettled, whatever their median says."""
+    pairs = tp["pair_ratios"]
+    low, high = min(pairs), max(pairs)
     if low < THROUGHPUT_GOAL <= high:
-        return f"**unsettled** (rounds {low:.2f}-{high:.2f})"
-    return _met(tp["ratio"] >= THROUGHPUT_GOAL)
+        return f"**unsettled** (round pairs {low:.2f}-{high:.2f})"
+    return _met(low >= THROUGHPUT_GOAL)
 
 
 def markdown(results: dict[str, Any]) -> str:

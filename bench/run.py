@@ -52,7 +52,7 @@ def stack_phases(quick: bool) -> dict[str, Callable[[Bench], Any]]:
 
     def throughput(bench: Bench) -> dict[str, Any]:
         jobs = 100 if quick else 500
-        result = job_throughput(bench, jobs=jobs, concurrency=50, rounds=3)
+        result = job_throughput(bench, jobs=jobs, concurrency=50, rounds=3 if quick else 5)
         result["idle_after_load_footprint"] = idle_footprint(bench.pids())
         return result
 
