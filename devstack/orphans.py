@@ -13,7 +13,7 @@ import json
 import logging
 import os
 
-from devstack.podman import podman
+from devstack.podman import podman, remove_pod, remove_volume
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,10 @@ def remove_orphans() -> list[str]:
     """Remove the pods, then the volumes, of runs that are gone; return what was removed."""
     removed = []
     for pod in _orphaned("pod"):
-        podman("pod", "rm", "-f", "-t", "0", pod, check=False, timeout=90)
+        remove_pod(pod, grace_seconds=0)
         removed.append(pod)
     for volume in _orphaned("volume"):
-        podman("volume", "rm", "-f", volume, check=False)
+        remove_volume(volume)
         removed.append(volume)
     if removed:
         log.warning("removed what a killed run left under podman: %s", ", ".join(removed))

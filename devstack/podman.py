@@ -45,6 +45,18 @@ def podman(
     return result
 
 
+def remove_pod(name: str, grace_seconds: int) -> None:
+    """Stop and remove a pod; one that is already gone is fine, any other failure raises."""
+    podman("pod", "rm", "--ignore", "-f", "-t", str(grace_seconds), name, timeout=90)
+
+
+def remove_volume(name: str) -> None:
+    """Remove a volume; one that is already gone is fine, any other failure raises."""
+    result = podman("volume", "rm", "-f", name, check=False)
+    if result.returncode != 0 and "no such volume" not in result.stderr:
+        raise PodmanError(f"podman volume rm {name}: {result.stderr.strip()[-2000:]}")
+
+
 def image_exists(ref: str) -> bool:
     return podman("image", "exists", ref, check=False).returncode == 0
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.orphans import owner_label
-from devstack.podman import ROOT, podman, volume_mountpoint
+from devstack.podman import ROOT, podman, remove_pod, remove_volume, volume_mountpoint
 from devstack.ports import free_port
 
 Manifest = dict[str, Any]
@@ -168,10 +168,10 @@ class Pod:
         if self.proxy is not None:
             self.proxy.terminate()
             self.proxy.wait(10)
-        podman("pod", "rm", "-f", "-t", str(self.grace_seconds), self.name, check=False, timeout=90)
+        remove_pod(self.name, self.grace_seconds)
         for volume in self.spec.get("volumes", []):
             if "emptyDir" in volume:
-                podman("volume", "rm", "-f", self.volume_name(volume), check=False)
+                remove_volume(self.volume_name(volume))
 
     # --- one container --------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import TypeVar
 import yaml
 
 from devstack.orphans import remove_orphans
-from devstack.podman import podman, state
+from devstack.podman import podman, remove_volume, state
 from devstack.pods import SLIRP_HOST_LOOPBACK, Manifest, Pod, PodContext
 from devstack.probes import ProbeFailed, wait_for_success
 
@@ -185,7 +185,7 @@ class PreviewPods:
         """Delete the claim volumes too (the namespace is gone)."""
         names = podman("volume", "ls", "-q", "--filter", f"name={self.ctx.run_id}-pvc-").stdout
         for name in names.split():
-            podman("volume", "rm", "-f", name, check=False)
+            remove_volume(name)
 
 
 def each_at_once(work: Callable[[T], None], items: list[T]) -> None:

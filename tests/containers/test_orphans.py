@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from devstack.orphans import OWNER_LABEL, owner_label, remove_orphans
-from devstack.podman import available, podman
+from devstack.podman import available, podman, remove_pod, remove_volume
 from devstack.pods import Pod, PodContext
 
 pytestmark = pytest.mark.containers
@@ -44,11 +44,11 @@ def test_a_dead_owners_pod_and_volume_go_and_a_live_owners_stay() -> None:
         assert _exists("pod", live) and _exists("volume", live)
     finally:
         for name in (dead, live):
-            podman("pod", "rm", "-f", name, check=False)
-            podman("volume", "rm", "-f", name, check=False)
+            remove_pod(name, grace_seconds=0)
+            remove_volume(name)
 
 
-def test_the_pods_a_run_creates_carry_its_owner_label() -> None:
+def test_the_pods_a_run_creates_carry_its_owner_label_and_tear_down_twice() -> None:
     if not available():
         pytest.skip("needs root and podman (make podman)")
     ctx = PodContext(f"ol{uuid.uuid4().hex[:6]}", "pr-1", {}, {}, [])
@@ -69,3 +69,5 @@ def test_the_pods_a_run_creates_carry_its_owner_label() -> None:
             assert labels[OWNER_LABEL] == str(os.getpid())
     finally:
         pod.delete()
+    pod.delete()  # a second teardown finds nothing to remove, and that is not an error
+    assert not _exists("pod", pod.name) and not _exists("volume", pod.volume_name(volume))
