@@ -195,6 +195,7 @@ TEST_KUBECONFIG := $(if $(KUBECONFIG),ENVCTL_TEST_KUBECONFIG=$(KUBECONFIG))
 test: install frontend $(API_TYPES) chromium pgbouncer image ui-image prod-temporal-images cluster-build
 	cd frontend && npx vitest run
 	$(TEST_KUBECONFIG) CHROMIUM_PATH=$(CHROMIUM) E2E_REQUIRED=1 CONTAINERS_REQUIRED=1 PROD_TEMPORAL_REQUIRED=1 $(BIN)/pytest --cov --cov-report=term --cov-report=xml:coverage.xml --cov-fail-under=85 $(PYTEST_ARGS)
+	$(PY) -m tests.support.pooled_database $(BIN)/pytest tests/app $(PYTEST_ARGS)
 
 # The frontend's lcov for SonarQube (ci.yml `sonarqube`): the coverage provider is installed
 # there only, without saving, so `make test` does not carry it.
