@@ -8,6 +8,7 @@ from flask import Flask
 from flask_openapi3 import Info, SecurityScheme
 
 from app.api.finished_jobs import FinishedJobs
+from app.api.long_polls import LongPolls
 from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         freshness=Freshness(tracker.store, settings.job_state_stale_after_seconds),
         tokens=tokens,
         finished_jobs=FinishedJobs(),
+        long_polls=LongPolls(settings.web_threads),
     )
     register_error_handlers(app)
     app.teardown_appcontext(release_read_connection)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.api.finished_jobs import FinishedJobs
+from app.api.long_polls import LongPolls
 from app.auth.token_cache import TokenCache
 from app.db import Database
 from app.jobs.changes import ChangeHub
@@ -26,6 +27,7 @@ class Services:
     freshness: Freshness
     tokens: TokenCache
     finished_jobs: FinishedJobs
+    long_polls: LongPolls
 
 
 def services() -> Services:

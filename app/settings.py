@@ -77,7 +77,9 @@ class Settings(BaseSettings):
 
     web_port: Port = 8080
     web_workers: PositiveInt = 2
-    web_threads: PositiveInt = 4
+    # Threads per gunicorn worker. Long polls may hold all but 4 of them
+    # (app/api/long_polls.py), so at least one can wait; a waiting thread costs no CPU.
+    web_threads: int = Field(default=32, ge=5)
     max_request_bytes: PositiveInt = 256 * 1024
     job_input_max_bytes: PositiveInt = 64 * 1024
     job_wait_max_seconds: float = Field(default=30.0, gt=0)

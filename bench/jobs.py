@@ -29,6 +29,9 @@ async def api_echo(http: aiohttp.ClientSession, message: str) -> dict[str, Any]:
     while job["status"] not in TERMINAL:
         async with http.get(f"/api/jobs/{job['id']}", params={"wait": 30}) as response:
             job = await response.json()
+            retry_after = float(response.headers.get("Retry-After", 0))
+        if retry_after and job["status"] not in TERMINAL:  # the web app held no more waits
+            await asyncio.sleep(retry_after)
     if job["status"] != "succeeded" or job["result"]["message"] != message:
         raise RuntimeError(f"echo job ended {job['status']}: {job}")
     return job

@@ -16,6 +16,7 @@ from bench.report_readpath import (
     throughput_verdict,
 )
 from bench.sections import LINT_NOTE, write_page
+from bench.stack import WEB_THREADS
 
 
 def write_report(results: dict[str, Any], markdown: Path, plot: Path) -> None:
@@ -59,7 +60,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         f"| Python | {m['python']} |",
         f"| temporalio | {m['temporalio']} |",
         f"| Temporal CLI / server | {m['temporal_cli']} |",
-        f"| gunicorn | {m['gunicorn']} (2 workers x 4 gthreads, from settings) |",
+        f"| gunicorn | {m['gunicorn']} (2 workers x {WEB_THREADS} gthreads, from settings) |",
         f"| load generator | {m['wrk']} |",
         "",
         "## Summary",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bench.report_readpath import THROUGHPUT_GOAL
-from bench.stack import POSTGRES
+from bench.stack import POSTGRES, WEB
 
 
 def notes(results: dict[str, Any]) -> list[str]:
     tp = results["throughput"]
     cpu = tp["cpu_ms_per_job"]
     web, worker, server = (
-        "web app (gunicorn, 2 workers x 4 threads)",
+        WEB,
         "worker (temporal_server.py)",
         "Temporal dev server",
     )

@@ -38,6 +38,8 @@ TMPFS = Path("/dev/shm")  # noqa: S108 - a private mkdtemp folder and a fresh uu
 
 
 POSTGRES = "PostgreSQL (the app database; its backends)"
+WEB_THREADS = Settings.model_fields["web_threads"].default  # devstack leaves the app's default
+WEB = f"web app (gunicorn, 2 workers x {WEB_THREADS} threads)"
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Bench:
     def pids(self) -> dict[str, int]:
         assert self.stack.web.process and self.stack.worker.process and self.temporal.process
         return {
-            "web app (gunicorn, 2 workers x 4 threads)": self.stack.web.process.pid,
+            WEB: self.stack.web.process.pid,
             "worker (temporal_server.py)": self.stack.worker.process.pid,
             "Temporal dev server": self.temporal.process.pid,
         }

@@ -20,7 +20,6 @@ def process_env(base: dict[str, str], **overrides: str) -> dict[str, str]:
         "WORKER_METRICS_PORT": str(free_port()),
         "TEMPORAL_TASK_QUEUE": f"stack-{uuid.uuid4().hex[:8]}",
         "WEB_WORKERS": "2",
-        "WEB_THREADS": "4",
         **overrides,
     }
 

@@ -81,7 +81,10 @@ class JobListQuery(PageQuery):
         default=0,
         ge=0,
         le=30,
-        description="with `version`: seconds to wait for the page to differ from it (long poll)",
+        description=(
+            "with `version`: seconds to wait for the page to differ from it (long poll); "
+            "a server holding all the long polls it may answers at once, with Retry-After"
+        ),
     )
     version: str | None = Field(
         default=None, max_length=64, pattern=r"^[0-9a-f]+$", description="a page's `version`"
@@ -90,7 +93,13 @@ class JobListQuery(PageQuery):
 
 class JobWaitQuery(QueryModel):
     wait: float = Field(
-        default=0, ge=0, le=30, description="seconds to wait for the job to finish (long poll)"
+        default=0,
+        ge=0,
+        le=30,
+        description=(
+            "seconds to wait for the job to finish (long poll); a server holding all the "
+            "long polls it may answers at once, with Retry-After"
+        ),
     )
 
 
@@ -154,12 +163,16 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
     blueprint.get, "/jobs", "Your jobs, newest first, filtered by type and status", {200: JobPage}
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    deadline = time.monotonic() + _wait_seconds(query.wait)
-    with services().changes.watch([owner_key(account.id)]) as watch:
+    asked = _wait_seconds(query.wait) if query.version is not None else 0.0
+    with (
+        services().long_polls.waiting(asked) as seconds,
+        services().changes.watch([owner_key(account.id)]) as watch,
+    ):
+        deadline = time.monotonic() + seconds
         while True:
             page = _list_page(account, query)
             remaining = deadline - time.monotonic()
-            if query.version is None or page.version != query.version or remaining <= 0:
+            if page.version != query.version or remaining <= 0:
                 return page
             release_read_connection()
             watch.wait(remaining)
@@ -206,9 +219,12 @@ def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobO
     job_id = path.job_id
     if query.wait <= 0:
         return one_job_out(owned_job_row(account, str(job_id)))
-    deadline = time.monotonic() + _wait_seconds(query.wait)
     # Woken only by the job's end: its other changes (running, progress) do not answer.
-    with services().changes.watch([finished_key(str(job_id))]) as watch:
+    with (
+        services().long_polls.waiting(_wait_seconds(query.wait)) as seconds,
+        services().changes.watch([finished_key(str(job_id))]) as watch,
+    ):
+        deadline = time.monotonic() + seconds
         while True:
             job = owned_job_row(account, str(job_id))
             remaining = deadline - time.monotonic()

@@ -88,7 +88,7 @@ class EnvironmentSettings(Strict):
     # pooled: pods reach PgBouncer at database_cidr:database_port (docs/deployment.md)
     database_mode: DatabaseMode = "direct"
     web_workers: PositiveInt
-    web_threads: PositiveInt
+    web_threads: Annotated[int, Field(ge=5)]  # the app's long polls may hold all but 4
     db_pool_size: PositiveInt
     temporal_ui_write_actions: bool  # honoured only behind authentication
     temporal_ui_oidc: OidcAuth | None = None
