@@ -84,3 +84,10 @@ def test_production_cannot_be_pooled_and_the_pool_must_fit_its_cap() -> None:
     pooled = config_data()
     pooled["environments"]["preview"]["database_mode"] = "pooled"
     assert parse_config(pooled, "test").environments.preview.database_mode == "pooled"
+
+
+def test_web_threads_leave_room_for_a_long_poll_beside_the_reserved_four() -> None:
+    data = config_data()
+    data["environments"]["preview"]["web_threads"] = 4
+    with pytest.raises(ConfigError, match=r"preview\.web_threads: .*greater than or equal to 5"):
+        parse_config(data, "test")
