@@ -29,10 +29,9 @@ def test_long_polls_beyond_the_room_answer_at_once_and_the_reserved_threads_stil
     holder = threading.Thread(target=lambda: None)
     try:
         web.wait_healthy()
-        email = new_email()
-        httpx.post(f"{web.url}/api/auth/signup", json={"email": email, "password": PASSWORD})
-        login = httpx.post(f"{web.url}/api/auth/login", json={"email": email, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        account = {"email": new_email(), "password": PASSWORD}
+        token = httpx.post(f"{web.url}/api/auth/signup", json=account).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
         owner_id = httpx.get(f"{web.url}/api/auth/me", headers=headers).json()["id"]
         version = httpx.get(f"{web.url}/api/jobs", headers=headers).json()["version"]
         url = f"{web.url}/api/jobs?version={version}"
