@@ -23,7 +23,7 @@ RETRY_AFTER_SECONDS = 1
 class LongPolls:
     def __init__(self, threads: int) -> None:
         self.limit = max(threads - RESERVED_THREADS, 0)
-        self._room = threading.BoundedSemaphore(self.limit) if self.limit else None
+        self._room = threading.BoundedSemaphore(self.limit)
 
     @contextmanager
     def waiting(self, seconds: float) -> Iterator[float]:
@@ -32,7 +32,7 @@ class LongPolls:
         if seconds <= 0:
             yield 0.0
             return
-        if self._room is None or not self._room.acquire(blocking=False):
+        if not self._room.acquire(blocking=False):
             after_this_request(_retry_later)
             yield 0.0
             return
