@@ -22,8 +22,7 @@ RETRY_AFTER_SECONDS = 1
 
 class LongPolls:
     def __init__(self, threads: int) -> None:
-        self.limit = max(threads - RESERVED_THREADS, 0)
-        self._room = threading.BoundedSemaphore(self.limit)
+        self._room = threading.BoundedSemaphore(max(threads - RESERVED_THREADS, 0))
 
     @contextmanager
     def waiting(self, seconds: float) -> Iterator[float]:
