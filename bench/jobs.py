@@ -21,20 +21,29 @@ from bench.stack import POSTGRES, Bench
 from devstack.api import TERMINAL
 
 
-async def api_echo(http: aiohttp.ClientSession, message: str) -> dict[str, Any]:
-    """POST /api/jobs, then long-poll GET /api/jobs/<id>?wait=30 until it is terminal."""
+async def api_echo(
+    http: aiohttp.ClientSession, message: str, *, wait_on_start: bool = True
+) -> dict[str, Any]:
+    """POST /api/jobs?wait=30 (with `wait_on_start`, else without the wait), then
+    long-poll GET /api/jobs/<id>?wait=30 until the job is terminal."""
     body = {"type": "echo", "input": {"message": message}}
-    async with http.post("/api/jobs", json=body) as response:
+    params = {"wait": 30} if wait_on_start else {}
+    async with http.post("/api/jobs", json=body, params=params) as response:
         job: dict[str, Any] = await response.json()
+        retry_after = float(response.headers.get("Retry-After", 0))
     while job["status"] not in TERMINAL:
+        if retry_after:  # the web app held no more waits
+            await asyncio.sleep(retry_after)
         async with http.get(f"/api/jobs/{job['id']}", params={"wait": 30}) as response:
             job = await response.json()
             retry_after = float(response.headers.get("Retry-After", 0))
-        if retry_after and job["status"] not in TERMINAL:  # the web app held no more waits
-            await asyncio.sleep(retry_after)
     if job["status"] != "succeeded" or job["result"]["message"] != message:
         raise RuntimeError(f"echo job ended {job['status']}: {job}")
     return job
+
+
+# The throughput's reference side: `api_echo` without the wait on start, so two requests a job.
+TWO_REQUESTS = "api_two_requests"
 
 
 async def sdk_echo(client: Client, task_queue: str, message: str) -> str:
@@ -109,8 +118,8 @@ async def throughput_round(bench: Bench, side: str, jobs: int, concurrency: int)
 
         async def one(n: int) -> None:
             async with limit:
-                if side == "api":
-                    await api_echo(http, f"throughput {n}")
+                if side != "sdk":
+                    await api_echo(http, f"throughput {n}", wait_on_start=side == "api")
                 else:
                     await sdk_echo(client, bench.task_queue, f"throughput {n}")
 
@@ -122,15 +131,18 @@ async def throughput_round(bench: Bench, side: str, jobs: int, concurrency: int)
 def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> dict[str, Any]:
     """`rounds` rounds per side, alternating which side goes first. Round n of each side
     ran back to back, on the machine as it was then; the ratio is the median of those
-    pairs' ratios, so neither the machine's drift nor one slowed round decides it."""
-    rates: dict[str, list[float]] = {"api": [], "sdk": []}
+    pairs' ratios, so neither the machine's drift nor one slowed round decides it.
+    A third side, for reference, starts and then waits in two requests, its round always
+    next to the same SDK round."""
+    sides = ("api", "sdk", TWO_REQUESTS)
+    rates: dict[str, list[float]] = {side: [] for side in sides}
     peaks: dict[str, float] = {}
-    cpu_ms_per_job: dict[str, dict[str, float]] = {"api": {}, "sdk": {}}
+    cpu_ms_per_job: dict[str, dict[str, float]] = {side: {} for side in sides}
     # This process but its sampling thread: the load generator.
-    client_ms_per_job = {"api": 0.0, "sdk": 0.0}
+    client_ms_per_job = dict.fromkeys(sides, 0.0)
     postmaster = bench.postmaster_pid()
     for n in range(rounds):
-        for side in ("api", "sdk") if n % 2 == 0 else ("sdk", "api"):
+        for side in sides if n % 2 == 0 else sides[::-1]:
             client_before, postgres_before = _own_cpu_seconds(), cpu_seconds(postmaster)
             with RssSampler(bench.pids()) as sampler:
                 rates[side].append(asyncio.run(throughput_round(bench, side, jobs, concurrency)))
@@ -145,6 +157,7 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
                 cpu_ms_per_job[side][name] = spent
     api, sdk = statistics.median(rates["api"]), statistics.median(rates["sdk"])
     pairs = [app / raw for app, raw in zip(rates["api"], rates["sdk"], strict=True)]
+    two = [app / raw for app, raw in zip(rates[TWO_REQUESTS], rates["sdk"], strict=True)]
     return {
         "jobs": jobs,
         "concurrency": concurrency,
@@ -153,6 +166,8 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
         "sdk_jobs_per_s": sdk,
         "pair_ratios": pairs,
         "ratio": statistics.median(pairs),
+        "two_request_pair_ratios": two,
+        "two_request_ratio": statistics.median(two),
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
         "client_cpu_ms_per_job": client_ms_per_job,

@@ -26,8 +26,9 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"{per_job_sdk:.0f} ms per job, so {cores} cores allow roughly "
         f"{cores * 1000 / per_job_sdk:.0f} jobs/s before anything else runs. Both sides "
         "share that ceiling; the throughput ratio is what the web app costs on top.",
-        f"- **What the app adds per job**: {cpu['api'][web]:.0f} ms of web-app CPU (two HTTP "
-        "requests, token lookups, the row's insert and the start RPC, the long poll's reads), "
+        f"- **What the app adds per job**: {cpu['api'][web]:.0f} ms of web-app CPU (one HTTP "
+        "request, `POST /api/jobs?wait=30`: the token, validation, the row's insert and the "
+        "start RPC, then the wait for the row's NOTIFY and its read), "
         f"{cpu['api'][worker] - cpu['sdk'][worker]:+.1f} ms in the worker (the job row's "
         "writes: one for a job that ends within half a second, two for a longer one) and "
         f"{cpu['api'].get(POSTGRES, 0.0):.1f} ms in PostgreSQL. The long poll waits on the "
@@ -72,10 +73,12 @@ def _budget_note(results: dict[str, Any], per_job_sdk: float) -> list[str]:
         f"{per_job_sdk + client['sdk']:.0f} ms (load generator included); it spends "
         f"{extra:+.1f} ms in this run ({'within' if extra <= budget else 'over'} it, the dev "
         "server's saving included: it varies from run to run). The budget has to hold the "
-        "web app's two requests (token, validation, the row's insert, the start RPC, the long "
-        "poll's reads), PostgreSQL's statements and the worker's writes; two requests to the "
-        f"bare Flask handler alone cost {2 * bare['web_cpu_ms_per_request']:.1f} ms of "
-        "web-app CPU here (the HTTP table).",
+        "web app's request (token, validation, the row's insert, the start RPC, the wait and "
+        "the row's read), PostgreSQL's statements and the worker's writes; one request to the "
+        f"bare Flask handler alone costs {bare['web_cpu_ms_per_request']:.1f} ms of "
+        "web-app CPU here (the HTTP table). Started and waited for in two requests, as before "
+        f"`?wait` on the start, the app ran at {tp.get('two_request_ratio', 0):.2f}x the SDK "
+        "(the rounds table).",
     ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -45,7 +47,7 @@ from app.jobs.changes import finished_key, owner_key
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
 from app.jobs.status import TERMINAL, JobStatus
-from app.jobs.tracker import IdempotencyConflict, NotCancellable
+from app.jobs.tracker import IdempotencyConflict, NotCancellable, job_id_for
 from app.models import Job, JobArtifact
 from app.services import services
 
@@ -120,7 +122,7 @@ def job_types() -> JobTypeList:
 @signed_in(
     blueprint.post,
     "/jobs",
-    "Start a job; the same idempotency key returns the same job",
+    "Start a job (the same idempotency key: the same job); `wait` long-polls until it ends",
     {
         200: {
             "description": "a job with this idempotency key exists already: that job",
@@ -131,7 +133,7 @@ def job_types() -> JobTypeList:
         409: error("the idempotency key was used for a different request"),
     },
 )
-def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
+def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) -> tuple[JobOut, int]:
     job_type = REGISTRY.get(body.type)
     if job_type is None:
         raise ApiError(
@@ -148,15 +150,20 @@ def create_job(account: CurrentAccount, body: JobCreate) -> tuple[JobOut, int]:
         data = job_type.input_model.model_validate(body.input)
     except ValidationError as error:
         raise validation_failed(error, prefix="input") from None
-    try:
-        job, created = services().jobs.start(account.id, job_type, data, body.idempotency_key)
-    except IdempotencyConflict:
-        raise ApiError(
-            409,
-            "idempotency_conflict",
-            "this idempotency_key was already used for a different type or input",
-        ) from None
-    return one_job_out(job), 202 if created else 200
+    job_id = job_id_for(account.id, body.idempotency_key)
+    with _until_end(job_id, query.wait) as until_end:  # watching before the job can end
+        try:
+            job, created = services().jobs.start(
+                account.id, job_type, data, body.idempotency_key, job_id
+            )
+        except IdempotencyConflict:
+            raise ApiError(
+                409,
+                "idempotency_conflict",
+                "this idempotency_key was already used for a different type or input",
+            ) from None
+        row = until_end(lambda: owned_job_row(account, job_id), job)
+    return one_job_out(row), 202 if created else 200
 
 
 @signed_in(
@@ -216,22 +223,36 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
     item=True,
 )
 def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobOut:
-    job_id = path.job_id
-    if query.wait <= 0:
-        return one_job_out(owned_job_row(account, str(job_id)))
-    # Woken only by the job's end: its other changes (running, progress) do not answer.
-    with (
-        services().long_polls.waiting(_wait_seconds(query.wait)) as seconds,
-        services().changes.watch([finished_key(str(job_id))]) as watch,
-    ):
-        deadline = time.monotonic() + seconds
-        while True:
-            job = owned_job_row(account, str(job_id))
-            remaining = deadline - time.monotonic()
-            if job.status in TERMINAL or remaining <= 0:
-                return one_job_out(job)
-            release_read_connection()
-            watch.wait(remaining)
+    job_id = str(path.job_id)
+    with _until_end(job_id, query.wait) as until_end:
+        return one_job_out(until_end(lambda: owned_job_row(account, job_id), None))
+
+
+EndWait = Callable[[Callable[[], JobRow], JobRow | None], JobRow]
+
+
+@contextmanager
+def _until_end(job_id: str, asked: float) -> Iterator[EndWait]:
+    """`until_end(read, first)`: the job, read again (`first` stands for the first read)
+    until it is terminal or the long poll's time is up. Enter it before the job can end,
+    so its end's notice is not missed. Woken only by the job's end: its other changes
+    (running, progress) do not answer."""
+    with services().long_polls.waiting(_wait_seconds(asked)) as seconds:
+        if seconds <= 0:
+            yield lambda read, first: read() if first is None else first
+            return
+        with services().changes.watch([finished_key(job_id)]) as watch:
+            deadline = time.monotonic() + seconds
+
+            def until_end(read: Callable[[], JobRow], first: JobRow | None) -> JobRow:
+                job = read() if first is None else first
+                while job.status not in TERMINAL and (left := deadline - time.monotonic()) > 0:
+                    release_read_connection()
+                    watch.wait(left)
+                    job = read()
+                return job
+
+            yield until_end
 
 
 @signed_in(

@@ -56,14 +56,21 @@ class JobTracker:
         self._origin: str | None = None  # the Temporal this process starts workflows on
 
     def start(
-        self, owner_id: int, job_type: JobType, data: JobInput, idempotency_key: str | None
+        self,
+        owner_id: int,
+        job_type: JobType,
+        data: JobInput,
+        idempotency_key: str | None,
+        job_id: str | None = None,
     ) -> tuple[Job, bool]:
-        """Start a job; with a known idempotency key, return the existing job instead."""
+        """Start a job, as `job_id` (by default `job_id_for` the owner and key); with a
+        known idempotency key, return the existing job instead."""
         stored_input = data.model_dump(mode="json")
         existing = self._by_key(owner_id, idempotency_key)
         if existing is not None:
             return _same_request(existing, job_type.name, stored_input), False
-        job_id = job_id_for(owner_id, idempotency_key)
+        if job_id is None:
+            job_id = job_id_for(owner_id, idempotency_key)
         if self._origin is None:
             self._origin = self.gateway.run(temporal_origin)
         values = {

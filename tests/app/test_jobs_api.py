@@ -48,6 +48,34 @@ def test_echo_job_runs_through_worker_and_returns_its_input(
     assert done["started_at"] is not None and done["finished_at"] is not None
 
 
+def test_a_start_with_wait_answers_once_the_job_has_finished(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    key = f"key-{uuid.uuid4().hex}"
+    body = {"type": "echo", "input": {"message": "in one request"}, "idempotency_key": key}
+
+    started = client.post("/api/jobs?wait=20", json=body, headers=auth)
+    again = client.post("/api/jobs?wait=20", json=body, headers=auth)
+
+    assert started.status_code == 202
+    job = started.get_json()
+    assert job["status"] == "succeeded"
+    assert job["result"] == {"message": "in one request", "delay_ms": 0}
+    assert again.status_code == 200 and again.get_json()["id"] == job["id"]
+    assert again.get_json()["status"] == "succeeded"
+
+
+def test_a_start_with_a_wait_out_of_bounds_is_refused_naming_it(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    body = {"type": "echo", "input": {"message": "never started"}}
+    response = client.post("/api/jobs?wait=31", json=body, headers=auth)
+
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["details"]["fields"]
+    assert [field["field"] for field in fields] == ["wait"]
+
+
 def test_second_start_with_same_key_returns_same_job(
     client: FlaskClient, auth: dict[str, str]
 ) -> None:
@@ -255,3 +283,8 @@ def test_a_long_poll_waits_at_most_the_servers_bound(base_env: dict[str, str]) -
             ).get_json()
         )
         assert listed.result(timeout=15)["version"] == page["version"]
+        body = {"type": "echo", "input": {"message": "never run either"}}
+        started = pool.submit(
+            lambda: client.post("/api/jobs?wait=30", json=body, headers=auth)
+        ).result(timeout=15)
+        assert started.status_code == 202 and started.get_json()["status"] == "queued"

@@ -62,6 +62,16 @@ def test_long_polls_beyond_the_room_answer_at_once_and_the_reserved_threads_stil
             crowd = [client.get(f"{url}&wait={HELD_SECONDS}") for _ in range(5)]
             assert all(one.headers.get("Retry-After") == "1" for one in crowd)
             assert client.get(f"{web.url}/api/health").status_code == 200
+            # A start that asks to wait for the job's end starts it and answers at once.
+            # (Another account's job: a job of the holder's would change its page.)
+            other = {"email": new_email(), "password": PASSWORD}
+            other_token = client.post(f"{web.url}/api/auth/signup", json=other).json()["token"]
+            started = client.post(
+                f"{web.url}/api/jobs?wait={HELD_SECONDS}",
+                json={"type": "echo", "input": {"message": "crowded out"}},
+                headers={"Authorization": f"Bearer {other_token}"},
+            )
+            assert started.status_code == 202 and started.headers.get("Retry-After") == "1"
         assert holder.is_alive() and not held  # all the while, the first one waited
 
         _add_finished_job(settings, owner_id)  # its page changes: the holder answers
