@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +25,7 @@ from app.api.job_out import (
     page_version,
 )
 from app.api.job_out import owned_job_query as owned_job_query  # bench/density.py reads it here
+from app.api.job_waits import wait_seconds, waiting_for_end
 from app.api.openapi import (
     BODY_ERRORS,
     WRITE_ERRORS,
@@ -43,7 +42,7 @@ from app.api.reads import (
     release_read_connection,
 )
 from app.auth.tokens import CurrentAccount
-from app.jobs.changes import finished_key, owner_key
+from app.jobs.changes import owner_key
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
 from app.jobs.status import TERMINAL, JobStatus
@@ -151,7 +150,7 @@ def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) ->
     except ValidationError as error:
         raise validation_failed(error, prefix="input") from None
     job_id = job_id_for(account.id, body.idempotency_key)
-    with _until_end(job_id, query.wait) as until_end:  # watching before the job can end
+    with waiting_for_end(job_id, query.wait) as until_end:  # watching before the job can end
         try:
             job, created = services().jobs.start(
                 account.id, job_type, data, body.idempotency_key, job_id
@@ -170,7 +169,7 @@ def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) ->
     blueprint.get, "/jobs", "Your jobs, newest first, filtered by type and status", {200: JobPage}
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    asked = _wait_seconds(query.wait) if query.version is not None else 0.0
+    asked = wait_seconds(query.wait) if query.version is not None else 0.0
     with (
         services().long_polls.waiting(asked) as seconds,
         services().changes.watch([owner_key(account.id)]) as watch,
@@ -183,11 +182,6 @@ def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
                 return page
             release_read_connection()
             watch.wait(remaining)
-
-
-def _wait_seconds(asked: float) -> float:
-    """A long poll waits at most JOB_WAIT_MAX_SECONDS, whatever the client asked."""
-    return min(asked, services().settings.job_wait_max_seconds)
 
 
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
@@ -224,35 +218,8 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
 )
 def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobOut:
     job_id = str(path.job_id)
-    with _until_end(job_id, query.wait) as until_end:
+    with waiting_for_end(job_id, query.wait) as until_end:
         return one_job_out(until_end(lambda: owned_job_row(account, job_id), None))
-
-
-EndWait = Callable[[Callable[[], JobRow], JobRow | None], JobRow]
-
-
-@contextmanager
-def _until_end(job_id: str, asked: float) -> Iterator[EndWait]:
-    """`until_end(read, first)`: the job, read again (`first` stands for the first read)
-    until it is terminal or the long poll's time is up. Enter it before the job can end,
-    so its end's notice is not missed. Woken only by the job's end: its other changes
-    (running, progress) do not answer."""
-    with services().long_polls.waiting(_wait_seconds(asked)) as seconds:
-        if seconds <= 0:
-            yield lambda read, first: read() if first is None else first
-            return
-        with services().changes.watch([finished_key(job_id)]) as watch:
-            deadline = time.monotonic() + seconds
-
-            def until_end(read: Callable[[], JobRow], first: JobRow | None) -> JobRow:
-                job = read() if first is None else first
-                while job.status not in TERMINAL and (left := deadline - time.monotonic()) > 0:
-                    release_read_connection()
-                    watch.wait(left)
-                    job = read()
-                return job
-
-            yield until_end
 
 
 @signed_in(
