@@ -66,14 +66,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def api_client(bench: Bench, connections: int, timeout: float) -> aiohttp.ClientSession:
+def api_client(
+    bench: Bench, connections: int, timeout: float, retried: list[int] | None = None
+) -> aiohttp.ClientSession:
     """The load generator's HTTP client: aiohttp, whose CPU per request is a fraction of
-    httpx's (the throughput table reports the load generator's CPU on each side)."""
+    httpx's (the throughput table reports the load generator's CPU on each side).
+    `retried[0]` counts the answers that carried `Retry-After`: long polls at their limit."""
+    traces = []
+    if retried is not None:
+        trace = aiohttp.TraceConfig()
+
+        async def count(_: object, __: object, sent: aiohttp.TraceRequestEndParams) -> None:
+            retried[0] += "Retry-After" in sent.response.headers
+
+        trace.on_request_end.append(count)
+        traces.append(trace)
     return aiohttp.ClientSession(
         base_url=bench.stack.url,
         headers=bench.auth,
         timeout=aiohttp.ClientTimeout(total=timeout),
         connector=aiohttp.TCPConnector(limit=connections),
+        trace_configs=traces,
     )
 
 
@@ -111,10 +124,12 @@ async def job_latency(bench: Bench, samples: int, warmup: int) -> dict[str, Any]
     }
 
 
-async def throughput_round(bench: Bench, side: str, jobs: int, concurrency: int) -> float:
+async def throughput_round(
+    bench: Bench, side: str, jobs: int, concurrency: int, retried: list[int]
+) -> float:
     limit = asyncio.Semaphore(concurrency)
     client = await Client.connect(bench.temporal.address, data_converter=pydantic_data_converter)
-    async with api_client(bench, concurrency, 120) as http:
+    async with api_client(bench, concurrency, 120, retried) as http:
 
         async def one(n: int) -> None:
             async with limit:
@@ -140,12 +155,14 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
     cpu_ms_per_job: dict[str, dict[str, float]] = {side: {} for side in sides}
     # This process but its sampling thread: the load generator.
     client_ms_per_job = dict.fromkeys(sides, 0.0)
+    retried = {side: [0] for side in sides}  # answers with Retry-After
     postmaster = bench.postmaster_pid()
     for n in range(rounds):
         for side in sides if n % 2 == 0 else sides[::-1]:
             client_before, postgres_before = _own_cpu_seconds(), cpu_seconds(postmaster)
             with RssSampler(bench.pids()) as sampler:
-                rates[side].append(asyncio.run(throughput_round(bench, side, jobs, concurrency)))
+                one_round = throughput_round(bench, side, jobs, concurrency, retried[side])
+                rates[side].append(asyncio.run(one_round))
             spent_here = _own_cpu_seconds() - client_before - sampler.own_cpu_seconds
             client_ms_per_job[side] += spent_here * 1000 / jobs / rounds
             for name, peak in sampler.peaks_mib.items():
@@ -171,6 +188,7 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
         "client_cpu_ms_per_job": client_ms_per_job,
+        "retry_after_answers": {side: count[0] for side, count in retried.items()},
     }
 
 

@@ -136,7 +136,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         "",
         *_throughput_rounds(tp),
         "",
-        f"Ratio {tp['ratio']:.2f}: {throughput_verdict(tp)}.",
+        f"Ratio {tp['ratio']:.2f}: {throughput_verdict(tp)}.{_retried(tp)}",
         "",
         "CPU time each process spent per job during these rounds (ms, user + system, "
         "children included). Where the app's extra cost lands:",
@@ -230,6 +230,18 @@ def _throughput_rounds(tp: dict[str, Any]) -> list[str]:
     if two is not None:
         median += f" {statistics.median(two):.1f} | {tp['two_request_ratio']:.2f} |"
     return [*lines, median]
+
+
+def _retried(tp: dict[str, Any]) -> str:
+    """How often a web process's long polls were at their limit (`app/api/long_polls.py`),
+    so a caller waited a second before asking again."""
+    retried = tp.get("retry_after_answers")
+    if retried is None:
+        return ""
+    return (
+        f" Answers with `Retry-After` (long polls at their limit): {retried['api']} in the "
+        f"app's rounds, {retried.get(TWO_REQUESTS, 0)} in the two-request rounds."
+    )
 
 
 def _two_request_row(tp: dict[str, Any]) -> list[str]:
