@@ -78,8 +78,11 @@ class Settings(BaseSettings):
     web_port: Port = 8080
     web_workers: PositiveInt = 2
     # Threads per gunicorn worker. Long polls may hold all but 4 of them
-    # (app/api/long_polls.py), so at least one can wait; a waiting thread costs no CPU.
-    web_threads: int = Field(default=32, ge=5)
+    # (app/api/long_polls.py), so at least one can wait; a waiting thread costs no CPU, and
+    # gthread starts threads only as requests need them. 64: 50 callers waiting on jobs
+    # fit even when they all reach one worker (at 32, 465 of 2,500 bench jobs were told to
+    # come back after a second).
+    web_threads: int = Field(default=64, ge=5)
     max_request_bytes: PositiveInt = 256 * 1024
     job_input_max_bytes: PositiveInt = 64 * 1024
     job_wait_max_seconds: float = Field(default=30.0, gt=0)
