@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import time
 from collections.abc import Callable
 from functools import partial
@@ -79,6 +80,13 @@ def write_sections(results: dict[str, Any]) -> None:
         write_section(latency_hops.SECTION, latency_hops.markdown(results))
 
 
+def _exit(signum: int, _frame: object) -> None:
+    """SIGTERM (a `kill`, a CI job cancelled) ends the run as Ctrl-C does: the stack's
+    context managers then stop PostgreSQL, Temporal, the worker and gunicorn, which
+    Python's default SIGTERM death left running."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small samples, to try the script")
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "page is written only when all run, else the sections measured and results.json",
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit)
     only = [name for name in PHASES if name in set(args.only.split(","))]
     if unknown := set(args.only.split(",")) - set(PHASES):
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
