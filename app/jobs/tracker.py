@@ -61,16 +61,14 @@ class JobTracker:
         job_type: JobType,
         data: JobInput,
         idempotency_key: str | None,
-        job_id: str | None = None,
+        job_id: str,
     ) -> tuple[Job, bool]:
-        """Start a job, as `job_id` (by default `job_id_for` the owner and key); with a
+        """Start a job as `job_id`, which is `job_id_for(owner_id, idempotency_key)`; with a
         known idempotency key, return the existing job instead."""
         stored_input = data.model_dump(mode="json")
         existing = self._by_key(owner_id, idempotency_key)
         if existing is not None:
             return _same_request(existing, job_type.name, stored_input), False
-        if job_id is None:
-            job_id = job_id_for(owner_id, idempotency_key)
         if self._origin is None:
             self._origin = self.gateway.run(temporal_origin)
         values = {
