@@ -1,10 +1,11 @@
-"""How a request waits for a job's end: the long poll of `GET /api/jobs/<id>?wait=S`, and of
-`POST /api/jobs?wait=S`, which starts the job first (the SDK's `execute_workflow`, over HTTP).
+"""How a request waits on job changes (a long poll): `GET /api/jobs?version=V&wait=S` for its
+page to change, and `GET /api/jobs/<id>?wait=S` or `POST /api/jobs?wait=S` (which starts the
+job first: the SDK's `execute_workflow`, over HTTP) for the job to end.
 
-The wait is on the job's `finished` notice (`app/jobs/changes.py`), taken before the job is
-read or started, so an end between the read and the wait is not missed. It holds no
-database connection while it waits, and at most JOB_WAIT_MAX_SECONDS; a web process whose
-long polls hold every thread they may answers at once (`app/api/long_polls.py`).
+The watch on the change notices (`app/jobs/changes.py`) is taken before the first read, or
+before the job is started, so a change between the read and the wait is not missed. A wait
+holds no database connection, lasts at most JOB_WAIT_MAX_SECONDS, and is answered at once
+when the web process's long polls hold every thread they may (`app/api/long_polls.py`).
 """
 
 from __future__ import annotations
@@ -12,40 +13,45 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from app.api.job_out import JobRow
 from app.api.reads import release_read_connection
-from app.jobs.changes import finished_key
-from app.jobs.status import TERMINAL
+from app.jobs.changes import Watch
 from app.services import services
 
-# until_end(read, first): the job, from `first` (or `read()` when None), read again until it is
-# terminal or the wait is up.
-UntilEnd = Callable[[Callable[[], JobRow], JobRow | None], JobRow]
+Read = TypeVar("Read")
 
 
-def wait_seconds(asked: float) -> float:
-    """A long poll waits at most JOB_WAIT_MAX_SECONDS, whatever the client asked."""
-    return min(asked, services().settings.job_wait_max_seconds)
+class LongPoll:
+    def __init__(self, watch: Watch | None, deadline: float) -> None:
+        self._watch = watch  # None: no wait (none asked, or no room)
+        self._deadline = deadline
+
+    def until(self, read: Callable[[], Read], done: Callable[[Read], bool]) -> Read:
+        """`read()` again on each watched change, until `done` says so or the wait is up;
+        the last read."""
+        return self.after(read(), read, done)
+
+    def after(self, first: Read, read: Callable[[], Read], done: Callable[[Read], bool]) -> Read:
+        """`until`, with `first` for the first read."""
+        value = first
+        while not done(value) and self._watch is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                break
+            release_read_connection()
+            self._watch.wait(left)
+            value = read()
+        return value
 
 
 @contextmanager
-def waiting_for_end(job_id: str, asked: float) -> Iterator[UntilEnd]:
-    """Enter before the job can end; `until_end` then waits for it up to `asked` seconds.
-    Only the job's end wakes it: its other changes (running, progress) do not answer."""
-    with services().long_polls.waiting(wait_seconds(asked)) as seconds:
-        if seconds <= 0:
-            yield lambda read, first: read() if first is None else first
+def long_poll(keys: list[str], asked: float) -> Iterator[LongPoll]:
+    """A wait of up to `asked` seconds on changes to `keys`; enter it before the first read."""
+    seconds = min(asked, services().settings.job_wait_max_seconds)
+    with services().long_polls.waiting(seconds) as granted:
+        if granted <= 0:
+            yield LongPoll(None, 0.0)
             return
-        with services().changes.watch([finished_key(job_id)]) as watch:
-            deadline = time.monotonic() + seconds
-
-            def until_end(read: Callable[[], JobRow], first: JobRow | None) -> JobRow:
-                job = read() if first is None else first
-                while job.status not in TERMINAL and (left := deadline - time.monotonic()) > 0:
-                    release_read_connection()
-                    watch.wait(left)
-                    job = read()
-                return job
-
-            yield until_end
+        with services().changes.watch(keys) as watch:
+            yield LongPoll(watch, time.monotonic() + granted)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +24,7 @@ from app.api.job_out import (
     page_version,
 )
 from app.api.job_out import owned_job_query as owned_job_query  # bench/density.py reads it here
-from app.api.job_waits import wait_seconds, waiting_for_end
+from app.api.job_waits import long_poll
 from app.api.openapi import (
     BODY_ERRORS,
     WRITE_ERRORS,
@@ -39,10 +38,9 @@ from app.api.reads import (
     PreparedRead,
     read_connection,
     read_session,
-    release_read_connection,
 )
 from app.auth.tokens import CurrentAccount
-from app.jobs.changes import owner_key
+from app.jobs.changes import finished_key, owner_key
 from app.jobs.registry import REGISTRY
 from app.jobs.state import workflow_id
 from app.jobs.status import TERMINAL, JobStatus
@@ -150,7 +148,7 @@ def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) ->
     except ValidationError as error:
         raise validation_failed(error, prefix="input") from None
     job_id = job_id_for(account.id, body.idempotency_key)
-    with waiting_for_end(job_id, query.wait) as until_end:  # watching before the job can end
+    with long_poll([finished_key(job_id)], query.wait) as poll:  # before the job can end
         try:
             job, created = services().jobs.start(
                 account.id, job_type, data, body.idempotency_key, job_id
@@ -161,7 +159,8 @@ def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) ->
                 "idempotency_conflict",
                 "this idempotency_key was already used for a different type or input",
             ) from None
-        row = until_end(lambda: owned_job_row(account, job_id), job)
+        started: JobRow = job
+        row = poll.after(started, lambda: owned_job_row(account, job_id), _ended)
     return one_job_out(row), 202 if created else 200
 
 
@@ -169,19 +168,11 @@ def create_job(account: CurrentAccount, body: JobCreate, query: JobWaitQuery) ->
     blueprint.get, "/jobs", "Your jobs, newest first, filtered by type and status", {200: JobPage}
 )
 def list_jobs(account: CurrentAccount, query: JobListQuery) -> JobPage:
-    asked = wait_seconds(query.wait) if query.version is not None else 0.0
-    with (
-        services().long_polls.waiting(asked) as seconds,
-        services().changes.watch([owner_key(account.id)]) as watch,
-    ):
-        deadline = time.monotonic() + seconds
-        while True:
-            page = _list_page(account, query)
-            remaining = deadline - time.monotonic()
-            if page.version != query.version or remaining <= 0:
-                return page
-            release_read_connection()
-            watch.wait(remaining)
+    asked = query.wait if query.version is not None else 0.0
+    with long_poll([owner_key(account.id)], asked) as poll:
+        return poll.until(
+            lambda: _list_page(account, query), lambda page: page.version != query.version
+        )
 
 
 def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
@@ -218,8 +209,13 @@ def _list_page(account: CurrentAccount, query: JobListQuery) -> JobPage:
 )
 def get_job(account: CurrentAccount, path: JobPath, query: JobWaitQuery) -> JobOut:
     job_id = str(path.job_id)
-    with waiting_for_end(job_id, query.wait) as until_end:
-        return one_job_out(until_end(lambda: owned_job_row(account, job_id), None))
+    # Woken only by the job's end: its other changes (running, progress) do not answer.
+    with long_poll([finished_key(job_id)], query.wait) as poll:
+        return one_job_out(poll.until(lambda: owned_job_row(account, job_id), _ended))
+
+
+def _ended(job: JobRow) -> bool:
+    return job.status in TERMINAL
 
 
 @signed_in(
