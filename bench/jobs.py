@@ -183,6 +183,7 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
         "sdk_jobs_per_s": sdk,
         "pair_ratios": pairs,
         "ratio": statistics.median(pairs),
+        "two_request_jobs_per_s": statistics.median(rates[TWO_REQUESTS]),
         "two_request_pair_ratios": two,
         "two_request_ratio": statistics.median(two),
         "peak_rss_mib": peaks,
