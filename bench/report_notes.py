@@ -33,9 +33,10 @@ def notes(results: dict[str, Any]) -> list[str]:
         "writes: one for a job that ends within half a second, two for a longer one) and "
         f"{cpu['api'].get(POSTGRES, 0.0):.1f} ms in PostgreSQL. The long poll waits on the "
         "row's NOTIFY, and nothing waits on a job's result in Temporal (the SDK caller's "
-        "result wait is a long poll the dev server serves), so the dev server spent "
+        "result wait is a long poll the dev server serves); the dev server spent "
         f"{cpu['api'][server] - cpu['sdk'][server]:+.1f} ms per job against the SDK's rounds, "
-        f"the reconciler's visibility lists included.{_client_note(tp)} On "
+        "the reconciler's visibility lists included, a difference that changes sign from run "
+        f"to run.{_client_note(tp)} On "
         f"{cores} cores the rounds are CPU-bound, so the throughput ratio is close to the "
         "ratio of the CPU each side spends per job.",
         *_budget_note(results, per_job_sdk),
@@ -72,7 +73,7 @@ def _budget_note(results: dict[str, Any], per_job_sdk: float) -> list[str]:
         f"CPU-bound, leaves the app {budget:.1f} ms of CPU per job on top of the SDK side's "
         f"{per_job_sdk + client['sdk']:.0f} ms (load generator included); it spends "
         f"{extra:+.1f} ms in this run ({'within' if extra <= budget else 'over'} it, the dev "
-        "server's saving included: it varies from run to run). The budget has to hold the "
+        "server's difference included). The budget has to hold the "
         "web app's request (token, validation, the row's insert, the start RPC, the wait and "
         "the row's read), PostgreSQL's statements and the worker's writes; one request to the "
         f"bare Flask handler alone costs {bare['web_cpu_ms_per_request']:.1f} ms of "
