@@ -233,7 +233,11 @@ class ProductionTemporalServer:
         assert self.container is not None
         code = self.container.exited()
         if code is not None:
-            raise GaveUp(f"temporal-server exited {code}:\n{self.container.log_tail()}")
+            failures = "\n".join(self.container.failure_lines()[-5:])
+            raise GaveUp(
+                f"temporal-server exited {code}:\n{failures}\n--- log tail ---\n"
+                f"{self.container.log_tail(1500)}"
+            )
         return True
 
     def register_namespace(self) -> subprocess.CompletedProcess[str]:

@@ -154,6 +154,13 @@ class RenderedContainer:
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
+    def failure_lines(self, chars: int = 400) -> list[str]:
+        """The log's fatal and error entries, each cut short: a fatal entry's stack trace is
+        long enough to push its own message out of a tail."""
+        marks = ('"level":"fatal"', '"level":"panic"', '"level":"error"')
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line[:chars] for line in lines if any(mark in line for mark in marks)]
+
     def stop(self, grace_seconds: int = 30) -> None:
         """As Kubernetes stops a pod: SIGTERM, then SIGKILL after the grace period."""
         if self.process is None:
