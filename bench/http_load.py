@@ -17,13 +17,18 @@ FINISHED_READ = "GET /api/jobs/<id> (authenticated)"
 RUNNING_READ = "GET /api/jobs/<id> (authenticated, running)"
 
 
-def bare_flask(bench: Bench) -> WebProcess:
-    """`bench.bare`, served by the app's own gunicorn settings on a free port."""
+def served(bench: Bench, name: str, factory: str) -> WebProcess:
+    """A bench app (`factory`, such as "bench.bare:create_app()"), served by the app's own
+    gunicorn settings on a free port, with the stack's environment."""
     env = {**bench.stack.env, "WEB_PORT": str(free_port())}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    command = [gunicorn, "-c", "python:app.gunicorn_conf", "bench.bare:create_app()"]
-    log = bench.root / "logs" / "bare.log"
-    return WebProcess("bare", command, env, log, port=int(env["WEB_PORT"]))
+    command = [gunicorn, "-c", "python:app.gunicorn_conf", factory]
+    log = bench.root / "logs" / f"{name}.log"
+    return WebProcess(name, command, env, log, port=int(env["WEB_PORT"]))
+
+
+def bare_flask(bench: Bench) -> WebProcess:
+    return served(bench, "bare", "bench.bare:create_app()")
 
 
 def http_load(bench: Bench, seconds: int, rounds: int, connections: int) -> dict[str, Any]:

@@ -16,9 +16,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from app.jobs.base import JobContext
 from app.jobs.echo import EchoInput, EchoWorkflow
+from bench import floor
 from bench.footprint import RssSampler, cpu_seconds
+from bench.http_load import served
 from bench.stack import POSTGRES, Bench
 from devstack.api import TERMINAL
+from devstack.processes import WebProcess
 
 
 async def api_echo(
@@ -42,8 +45,12 @@ async def api_echo(
     return job
 
 
-# The throughput's reference side: `api_echo` without the wait on start, so two requests a job.
+# The throughput's reference sides: `api_echo` without the wait on start, so two requests a
+# job; and the floor, a Flask handler that only runs the workflow through the app's client
+# (`bench/floor.py`): what any Flask app in front of Temporal costs, before the app's own work.
 TWO_REQUESTS = "api_two_requests"
+FLOOR = "floor"
+FLOOR_PROCESS = "floor handler (bench/floor.py)"
 
 
 async def sdk_echo(client: Client, task_queue: str, message: str) -> str:
@@ -58,6 +65,13 @@ async def sdk_echo(client: Client, task_queue: str, message: str) -> str:
     if result.message != message:
         raise RuntimeError(f"echo workflow returned {result}")
     return workflow_id
+
+
+async def floor_echo(http: aiohttp.ClientSession, message: str) -> None:
+    async with http.post(floor.PATH, json={"message": message}) as response:
+        body = await response.json()
+    if body.get("message") != message:
+        raise RuntimeError(f"the floor's echo answered {response.status}: {body}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,18 +139,25 @@ async def job_latency(bench: Bench, samples: int, warmup: int) -> dict[str, Any]
 
 
 async def throughput_round(
-    bench: Bench, side: str, jobs: int, concurrency: int, retried: list[int]
+    bench: Bench, side: str, jobs: int, concurrency: int, retried: list[int], floor_url: str
 ) -> float:
     limit = asyncio.Semaphore(concurrency)
     client = await Client.connect(bench.temporal.address, data_converter=pydantic_data_converter)
-    async with api_client(bench, concurrency, 120, retried) as http:
+    floor_http = aiohttp.ClientSession(
+        base_url=floor_url,
+        timeout=aiohttp.ClientTimeout(total=120),
+        connector=aiohttp.TCPConnector(limit=concurrency),
+    )
+    async with api_client(bench, concurrency, 120, retried) as http, floor_http:
 
         async def one(n: int) -> None:
             async with limit:
-                if side != "sdk":
-                    await api_echo(http, f"throughput {n}", wait_on_start=side == "api")
-                else:
+                if side == "sdk":
                     await sdk_echo(client, bench.task_queue, f"throughput {n}")
+                elif side == FLOOR:
+                    await floor_echo(floor_http, f"throughput {n}")
+                else:
+                    await api_echo(http, f"throughput {n}", wait_on_start=side == "api")
 
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(jobs)))
@@ -147,9 +168,23 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
     """`rounds` rounds per side, alternating which side goes first. Round n of each side
     ran back to back, on the machine as it was then; the ratio is the median of those
     pairs' ratios, so neither the machine's drift nor one slowed round decides it.
-    A third side, for reference, starts and then waits in two requests, its round always
-    next to the same SDK round."""
-    sides = ("api", "sdk", TWO_REQUESTS)
+    Two more sides, for reference, run each round next to the same SDK round: the app
+    started and waited for in two requests, and the floor handler."""
+    floor_process = served(bench, "floor", "bench.floor:create_app()")
+    floor_process.start()
+    try:
+        floor_process.wait_healthy()
+        return _rounds(bench, jobs, concurrency, rounds, floor_process)
+    finally:
+        floor_process.stop()
+
+
+def _rounds(
+    bench: Bench, jobs: int, concurrency: int, rounds: int, floor_process: WebProcess
+) -> dict[str, Any]:
+    assert floor_process.process is not None
+    floor_pid = floor_process.process.pid
+    sides = ("api", "sdk", TWO_REQUESTS, FLOOR)
     rates: dict[str, list[float]] = {side: [] for side in sides}
     peaks: dict[str, float] = {}
     cpu_ms_per_job: dict[str, dict[str, float]] = {side: {} for side in sides}
@@ -160,21 +195,29 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
     for n in range(rounds):
         for side in sides if n % 2 == 0 else sides[::-1]:
             client_before, postgres_before = _own_cpu_seconds(), cpu_seconds(postmaster)
+            floor_before = cpu_seconds(floor_pid)
             with RssSampler(bench.pids()) as sampler:
-                one_round = throughput_round(bench, side, jobs, concurrency, retried[side])
+                one_round = throughput_round(
+                    bench, side, jobs, concurrency, retried[side], floor_process.url
+                )
                 rates[side].append(asyncio.run(one_round))
             spent_here = _own_cpu_seconds() - client_before - sampler.own_cpu_seconds
             client_ms_per_job[side] += spent_here * 1000 / jobs / rounds
             for name, peak in sampler.peaks_mib.items():
                 key = f"{name} [{side}]"
                 peaks[key] = max(peaks.get(key, 0.0), peak)
-            used = {**sampler.cpu_used, POSTGRES: cpu_seconds(postmaster) - postgres_before}
+            used = {
+                **sampler.cpu_used,
+                FLOOR_PROCESS: cpu_seconds(floor_pid) - floor_before,
+                POSTGRES: cpu_seconds(postmaster) - postgres_before,
+            }
             for name, seconds in used.items():
                 spent = cpu_ms_per_job[side].get(name, 0.0) + seconds * 1000 / jobs / rounds
                 cpu_ms_per_job[side][name] = spent
     api, sdk = statistics.median(rates["api"]), statistics.median(rates["sdk"])
     pairs = [app / raw for app, raw in zip(rates["api"], rates["sdk"], strict=True)]
     two = [app / raw for app, raw in zip(rates[TWO_REQUESTS], rates["sdk"], strict=True)]
+    bare = [app / raw for app, raw in zip(rates[FLOOR], rates["sdk"], strict=True)]
     return {
         "jobs": jobs,
         "concurrency": concurrency,
@@ -186,6 +229,9 @@ def job_throughput(bench: Bench, jobs: int, concurrency: int, rounds: int) -> di
         "two_request_jobs_per_s": statistics.median(rates[TWO_REQUESTS]),
         "two_request_pair_ratios": two,
         "two_request_ratio": statistics.median(two),
+        "floor_jobs_per_s": statistics.median(rates[FLOOR]),
+        "floor_pair_ratios": bare,
+        "floor_ratio": statistics.median(bare),
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
         "client_cpu_ms_per_job": client_ms_per_job,

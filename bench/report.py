@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.http_load import FINISHED_READ, RUNNING_READ
-from bench.jobs import TWO_REQUESTS
+from bench.jobs import FLOOR, TWO_REQUESTS
 from bench.report_notes import notes, profile_section
 from bench.report_plot import plot_results
 from bench.report_readpath import (
@@ -77,7 +77,7 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         f"| {tp['jobs']} echo jobs, {tp['concurrency']} at a time | "
         f"{tp['api_jobs_per_s']:.1f} jobs/s | {tp['sdk_jobs_per_s']:.1f} jobs/s (SDK) | "
         f"{tp['ratio']:.2f} | >= {THROUGHPUT_GOAL}: {throughput_verdict(tp)} |",
-        *_two_request_row(tp),
+        *reference_rows(tp),
     ]
     bare = http["bare Flask handler"]
     for name in ("GET /api/health", FINISHED_READ, RUNNING_READ):
@@ -131,22 +131,19 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         "caller doing what the latency benchmark does. Each round of one side runs right "
         "before or after the same round of the other (the order alternates), so the pair "
         "shares the machine's state; the ratio is the median pair's, and the goal counts as "
-        "met only when every pair meets it.",
+        "met only when every pair meets it. Beside them, next to the same SDK round: the "
+        "app started and waited for in two requests, and the floor handler "
+        "(`bench/floor.py`), a Flask handler under the same gunicorn that only runs the "
+        "workflow through the app's Temporal client: no token, no row.",
         "",
-        *_throughput_rounds(tp),
+        *throughput_rounds(tp),
         "",
         f"Ratio {tp['ratio']:.2f}: {throughput_verdict(tp)}.{_retried(tp)}",
         "",
         "CPU time each process spent per job during these rounds (ms, user + system, "
         "children included). Where the app's extra cost lands:",
         "",
-        "| process | app rounds | SDK rounds |",
-        "|---|---|---|",
-        *(
-            f"| {name} | {tp['cpu_ms_per_job']['api'][name]:.1f} | "
-            f"{tp['cpu_ms_per_job']['sdk'][name]:.1f} |"
-            for name in tp["cpu_ms_per_job"]["api"]
-        ),
+        *cpu_rows(tp),
         *_client_row(tp),
         "",
         "## HTTP",
@@ -210,24 +207,41 @@ def render(results: dict[str, Any], plot_name: str) -> str:
     return "\n".join(lines)
 
 
-def _throughput_rounds(tp: dict[str, Any]) -> list[str]:
-    """Each round's pair and, beside it when it ran, the reference side's round: the app
-    started and waited for in two requests, `POST /api/jobs` then the job's long poll."""
-    two = tp["rounds"].get(TWO_REQUESTS)
-    extra = [] if two is None else [*zip(two, tp["two_request_pair_ratios"], strict=True)]
-    lines = [
-        "| round | app jobs/s | SDK jobs/s | ratio |"
-        + (" app in two requests: jobs/s | its ratio |" if extra else ""),
-        "|---|---|---|---|" + ("---|---|" if extra else ""),
+# The throughput's reference sides, when a run measured them: (key prefix, rounds, heading).
+REFERENCES = (
+    ("two_request", TWO_REQUESTS, "app in two requests"),
+    ("floor", FLOOR, "floor handler"),
+)
+
+
+def _references(tp: dict[str, Any]) -> list[tuple[str, list[float], str]]:
+    return [
+        (key, tp["rounds"][side], heading)
+        for key, side, heading in REFERENCES
+        if side in tp["rounds"]
     ]
+
+
+def throughput_rounds(tp: dict[str, Any]) -> list[str]:
+    """Each round's pair and, beside it, the reference sides' rounds next to the same SDK
+    round: the app started and waited for in two requests (`POST /api/jobs`, then the job's
+    long poll), and the floor handler (`bench/floor.py`)."""
+    references = _references(tp)
+    head = "| round | app jobs/s | SDK jobs/s | ratio |"
+    head += "".join(f" {heading}: jobs/s | its ratio |" for _, _, heading in references)
+    lines = [head, "|---|---|---|---|" + "---|---|" * len(references)]
     rounds = zip(tp["rounds"]["api"], tp["rounds"]["sdk"], tp["pair_ratios"], strict=True)
     for n, (api, sdk, pair) in enumerate(rounds):
-        beside = f" {extra[n][0]:.1f} | {extra[n][1]:.2f} |" if extra else ""
+        beside = "".join(
+            f" {values[n]:.1f} | {tp[f'{key}_pair_ratios'][n]:.2f} |"
+            for key, values, _ in references
+        )
         lines.append(f"| {n + 1} | {api:.1f} | {sdk:.1f} | {pair:.2f} |{beside}")
     median = f"| median | {tp['api_jobs_per_s']:.1f} | {tp['sdk_jobs_per_s']:.1f} | "
     median += f"{tp['ratio']:.2f} |"
-    if two is not None:
-        median += f" {tp['two_request_jobs_per_s']:.1f} | {tp['two_request_ratio']:.2f} |"
+    median += "".join(
+        f" {tp[f'{key}_jobs_per_s']:.1f} | {tp[f'{key}_ratio']:.2f} |" for key, _, _ in references
+    )
     return [*lines, median]
 
 
@@ -243,15 +257,29 @@ def _retried(tp: dict[str, Any]) -> str:
     )
 
 
-def _two_request_row(tp: dict[str, Any]) -> list[str]:
-    two = tp["rounds"].get(TWO_REQUESTS)
-    if two is None:
-        return []
+def reference_rows(tp: dict[str, Any]) -> list[str]:
+    labels = {
+        "two_request": "the same, started then waited for in two requests",
+        "floor": "the same through the floor handler (`bench/floor.py`)",
+    }
     return [
-        f"| the same, started then waited for in two requests | "
-        f"{tp['two_request_jobs_per_s']:.1f} jobs/s | {tp['sdk_jobs_per_s']:.1f} jobs/s (SDK) | "
-        f"{tp['two_request_ratio']:.2f} | - |"
+        f"| {labels[key]} | {tp[f'{key}_jobs_per_s']:.1f} jobs/s | "
+        f"{tp['sdk_jobs_per_s']:.1f} jobs/s (SDK) | {tp[f'{key}_ratio']:.2f} | - |"
+        for key, _, _ in _references(tp)
     ]
+
+
+def cpu_rows(tp: dict[str, Any]) -> list[str]:
+    """CPU per job by process: the app's and the SDK's rounds, and the floor's if measured."""
+    cpu = tp["cpu_ms_per_job"]
+    sides = ["api", "sdk"] + ([FLOOR] if FLOOR in cpu else [])
+    lines = [
+        "| process | app rounds | SDK rounds |" + (" floor rounds |" if FLOOR in cpu else ""),
+        "|---|---|---|" + ("---|" if FLOOR in cpu else ""),
+    ]
+    for name in cpu["api"]:
+        lines.append(f"| {name} |" + "".join(f" {cpu[side][name]:.1f} |" for side in sides))
+    return lines
 
 
 def _client_row(tp: dict[str, Any]) -> list[str]:
@@ -260,7 +288,8 @@ def _client_row(tp: dict[str, Any]) -> list[str]:
     client = tp.get("client_cpu_ms_per_job")
     if client is None:
         return []
+    floor = f" {client[FLOOR]:.1f} |" if FLOOR in client else ""
     return [
         f"| load generator (this bench: aiohttp / the SDK client) | {client['api']:.1f} | "
-        f"{client['sdk']:.1f} |"
+        f"{client['sdk']:.1f} |{floor}"
     ]

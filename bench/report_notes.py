@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.jobs import FLOOR, FLOOR_PROCESS
 from bench.report_readpath import THROUGHPUT_GOAL
 from bench.stack import POSTGRES, WEB
 
@@ -79,8 +80,23 @@ def _budget_note(results: dict[str, Any], per_job_sdk: float) -> list[str]:
         f"bare Flask handler alone costs {bare['web_cpu_ms_per_request']:.1f} ms of "
         "web-app CPU here (the HTTP table). Started and waited for in two requests, as before "
         f"`?wait` on the start, the app ran at {tp.get('two_request_ratio', 0):.2f}x the SDK "
-        "(the rounds table).",
+        f"(the rounds table).{floor_note(tp, per_job_sdk)}",
     ]
+
+
+def floor_note(tp: dict[str, Any], per_job_sdk: float) -> str:
+    """What a Flask handler costs that only runs the workflow: the floor under the app."""
+    cpu, client = tp["cpu_ms_per_job"], tp.get("client_cpu_ms_per_job", {})
+    if FLOOR not in cpu or FLOOR not in client:
+        return ""
+    extra = sum(cpu[FLOOR].values()) + client[FLOOR] - per_job_sdk - client["sdk"]
+    return (
+        " The floor, a Flask handler under the same gunicorn that only runs the workflow "
+        f"through the app's client (`bench/floor.py`: no token, no row), ran at "
+        f"{tp['floor_ratio']:.2f}x; its process spent {cpu[FLOOR][FLOOR_PROCESS]:.1f} ms of CPU "
+        f"per job, and all processes together {extra:+.1f} ms against the SDK's rounds, "
+        "before any of the app's own work."
+    )
 
 
 def _client_note(tp: dict[str, Any]) -> str:
