@@ -19,6 +19,7 @@ from app.jobs.echo import EchoInput, EchoWorkflow
 from bench import floor
 from bench.footprint import RssSampler, cpu_seconds
 from bench.http_load import served
+from bench.sides import FLOOR, FLOOR_PROCESS, TWO_REQUESTS
 from bench.stack import POSTGRES, Bench
 from devstack.api import TERMINAL
 from devstack.processes import WebProcess
@@ -43,14 +44,6 @@ async def api_echo(
     if job["status"] != "succeeded" or job["result"]["message"] != message:
         raise RuntimeError(f"echo job ended {job['status']}: {job}")
     return job
-
-
-# The throughput's reference sides: `api_echo` without the wait on start, so two requests a
-# job; and the floor, a Flask handler that only runs the workflow through the app's client
-# (`bench/floor.py`): what any Flask app in front of Temporal costs, before the app's own work.
-TWO_REQUESTS = "api_two_requests"
-FLOOR = "floor"
-FLOOR_PROCESS = "floor handler (bench/floor.py)"
 
 
 async def sdk_echo(client: Client, task_queue: str, message: str) -> str:

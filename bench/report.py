@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.http_load import FINISHED_READ, RUNNING_READ
-from bench.jobs import FLOOR, TWO_REQUESTS
 from bench.report_notes import notes, profile_section
 from bench.report_plot import plot_results
 from bench.report_readpath import (
@@ -15,6 +14,13 @@ from bench.report_readpath import (
     LATENCY_P99_GOAL,
     THROUGHPUT_GOAL,
     throughput_verdict,
+)
+from bench.report_throughput import (
+    client_row,
+    cpu_rows,
+    reference_rows,
+    retried_note,
+    throughput_rounds,
 )
 from bench.sections import LINT_NOTE, write_page
 from bench.stack import WEB_THREADS
@@ -138,13 +144,13 @@ def render(results: dict[str, Any], plot_name: str) -> str:
         "",
         *throughput_rounds(tp),
         "",
-        f"Ratio {tp['ratio']:.2f}: {throughput_verdict(tp)}.{_retried(tp)}",
+        f"Ratio {tp['ratio']:.2f}: {throughput_verdict(tp)}.{retried_note(tp)}",
         "",
         "CPU time each process spent per job during these rounds (ms, user + system, "
         "children included). Where the app's extra cost lands:",
         "",
         *cpu_rows(tp),
-        *_client_row(tp),
+        *client_row(tp),
         "",
         "## HTTP",
         "",
@@ -205,91 +211,3 @@ def render(results: dict[str, Any], plot_name: str) -> str:
     ]
     lines += ["## Reading these numbers", "", *notes(results), ""]
     return "\n".join(lines)
-
-
-# The throughput's reference sides, when a run measured them: (key prefix, rounds, heading).
-REFERENCES = (
-    ("two_request", TWO_REQUESTS, "app in two requests"),
-    ("floor", FLOOR, "floor handler"),
-)
-
-
-def _references(tp: dict[str, Any]) -> list[tuple[str, list[float], str]]:
-    return [
-        (key, tp["rounds"][side], heading)
-        for key, side, heading in REFERENCES
-        if side in tp["rounds"]
-    ]
-
-
-def throughput_rounds(tp: dict[str, Any]) -> list[str]:
-    """Each round's pair and, beside it, the reference sides' rounds next to the same SDK
-    round: the app started and waited for in two requests (`POST /api/jobs`, then the job's
-    long poll), and the floor handler (`bench/floor.py`)."""
-    references = _references(tp)
-    head = "| round | app jobs/s | SDK jobs/s | ratio |"
-    head += "".join(f" {heading}: jobs/s | its ratio |" for _, _, heading in references)
-    lines = [head, "|---|---|---|---|" + "---|---|" * len(references)]
-    rounds = zip(tp["rounds"]["api"], tp["rounds"]["sdk"], tp["pair_ratios"], strict=True)
-    for n, (api, sdk, pair) in enumerate(rounds):
-        beside = "".join(
-            f" {values[n]:.1f} | {tp[f'{key}_pair_ratios'][n]:.2f} |"
-            for key, values, _ in references
-        )
-        lines.append(f"| {n + 1} | {api:.1f} | {sdk:.1f} | {pair:.2f} |{beside}")
-    median = f"| median | {tp['api_jobs_per_s']:.1f} | {tp['sdk_jobs_per_s']:.1f} | "
-    median += f"{tp['ratio']:.2f} |"
-    median += "".join(
-        f" {tp[f'{key}_jobs_per_s']:.1f} | {tp[f'{key}_ratio']:.2f} |" for key, _, _ in references
-    )
-    return [*lines, median]
-
-
-def _retried(tp: dict[str, Any]) -> str:
-    """How often a web process's long polls were at their limit (`app/api/long_polls.py`),
-    so a caller waited a second before asking again."""
-    retried = tp.get("retry_after_answers")
-    if retried is None:
-        return ""
-    return (
-        f" Answers with `Retry-After` (long polls at their limit): {retried['api']} in the "
-        f"app's rounds, {retried.get(TWO_REQUESTS, 0)} in the two-request rounds."
-    )
-
-
-def reference_rows(tp: dict[str, Any]) -> list[str]:
-    labels = {
-        "two_request": "the same, started then waited for in two requests",
-        "floor": "the same through the floor handler (`bench/floor.py`)",
-    }
-    return [
-        f"| {labels[key]} | {tp[f'{key}_jobs_per_s']:.1f} jobs/s | "
-        f"{tp['sdk_jobs_per_s']:.1f} jobs/s (SDK) | {tp[f'{key}_ratio']:.2f} | - |"
-        for key, _, _ in _references(tp)
-    ]
-
-
-def cpu_rows(tp: dict[str, Any]) -> list[str]:
-    """CPU per job by process: the app's and the SDK's rounds, and the floor's if measured."""
-    cpu = tp["cpu_ms_per_job"]
-    sides = ["api", "sdk"] + ([FLOOR] if FLOOR in cpu else [])
-    lines = [
-        "| process | app rounds | SDK rounds |" + (" floor rounds |" if FLOOR in cpu else ""),
-        "|---|---|---|" + ("---|" if FLOOR in cpu else ""),
-    ]
-    for name in cpu["api"]:
-        lines.append(f"| {name} |" + "".join(f" {cpu[side][name]:.1f} |" for side in sides))
-    return lines
-
-
-def _client_row(tp: dict[str, Any]) -> list[str]:
-    """The load generator's own CPU: the bench's HTTP client (aiohttp) on the app's side,
-    the SDK client on the other. Absent from runs before it was measured."""
-    client = tp.get("client_cpu_ms_per_job")
-    if client is None:
-        return []
-    floor = f" {client[FLOOR]:.1f} |" if FLOOR in client else ""
-    return [
-        f"| load generator (this bench: aiohttp / the SDK client) | {client['api']:.1f} | "
-        f"{client['sdk']:.1f} |{floor}"
-    ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.jobs import FLOOR, FLOOR_PROCESS
 from bench.report_readpath import THROUGHPUT_GOAL
+from bench.sides import FLOOR, FLOOR_PROCESS
 from bench.stack import POSTGRES, WEB
 
 

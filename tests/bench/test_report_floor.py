@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.jobs import FLOOR, FLOOR_PROCESS, TWO_REQUESTS
-from bench.report import cpu_rows, reference_rows, throughput_rounds
 from bench.report_notes import floor_note
+from bench.report_throughput import cpu_rows, reference_rows, throughput_rounds
+from bench.sides import FLOOR, FLOOR_PROCESS, TWO_REQUESTS
 
 WEB = "web app"
 
