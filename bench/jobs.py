@@ -210,7 +210,7 @@ def _rounds(
     api, sdk = statistics.median(rates["api"]), statistics.median(rates["sdk"])
     pairs = [app / raw for app, raw in zip(rates["api"], rates["sdk"], strict=True)]
     two = [app / raw for app, raw in zip(rates[TWO_REQUESTS], rates["sdk"], strict=True)]
-    bare = [app / raw for app, raw in zip(rates[FLOOR], rates["sdk"], strict=True)]
+    floor_pairs = [app / raw for app, raw in zip(rates[FLOOR], rates["sdk"], strict=True)]
     return {
         "jobs": jobs,
         "concurrency": concurrency,
@@ -223,8 +223,8 @@ def _rounds(
         "two_request_pair_ratios": two,
         "two_request_ratio": statistics.median(two),
         "floor_jobs_per_s": statistics.median(rates[FLOOR]),
-        "floor_pair_ratios": bare,
-        "floor_ratio": statistics.median(bare),
+        "floor_pair_ratios": floor_pairs,
+        "floor_ratio": statistics.median(floor_pairs),
         "peak_rss_mib": peaks,
         "cpu_ms_per_job": cpu_ms_per_job,
         "client_cpu_ms_per_job": client_ms_per_job,

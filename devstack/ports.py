@@ -10,6 +10,7 @@ between, and both are ruled out here:
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 import threading
@@ -40,16 +41,22 @@ def _bindable(port: int) -> bool:
         return True
 
 
+@functools.cache
+def _candidates(low: int, limit: int) -> list[int]:
+    first, last = ephemeral_range()
+    return [port for port in range(low, limit) if not first <= port <= last]
+
+
 def free_port_below(limit: int = 65536, low: int = LOWEST) -> int:
     """A free port in [low, limit), outside the ephemeral range and new to this process. A
     `limit` is for a server that stores its port in a narrow column."""
-    first, last = ephemeral_range()
-    candidates = [p for p in range(low, limit) if not first <= p <= last]
+    candidates = _candidates(low, limit)
     with _lock:
         for port in random.sample(candidates, min(200, len(candidates))):
             if port not in _handed_out and _bindable(port):
                 _handed_out.add(port)
                 return port
+    first, last = ephemeral_range()
     raise RuntimeError(
         f"no free port between {low} and {limit} outside the ephemeral range {first}-{last}"
     )
