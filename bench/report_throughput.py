@@ -8,17 +8,23 @@ from typing import Any
 
 from bench.sides import FLOOR, TWO_REQUESTS
 
-# The throughput's reference sides, when a run measured them: (key prefix, rounds, heading).
+# The throughput's reference sides, when a run measured them: (key prefix, side, the rounds
+# table's heading, the summary row's label).
 REFERENCES = (
-    ("two_request", TWO_REQUESTS, "app in two requests"),
-    ("floor", FLOOR, "floor handler"),
+    (
+        "two_request",
+        TWO_REQUESTS,
+        "app in two requests",
+        "the same, started then waited for in two requests",
+    ),
+    ("floor", FLOOR, "floor handler", "the same through the floor handler (`bench/floor.py`)"),
 )
 
 
-def _references(tp: dict[str, Any]) -> list[tuple[str, list[float], str]]:
+def _references(tp: dict[str, Any]) -> list[tuple[str, list[float], str, str]]:
     return [
-        (key, tp["rounds"][side], heading)
-        for key, side, heading in REFERENCES
+        (key, tp["rounds"][side], heading, label)
+        for key, side, heading, label in REFERENCES
         if side in tp["rounds"]
     ]
 
@@ -29,19 +35,20 @@ def throughput_rounds(tp: dict[str, Any]) -> list[str]:
     long poll), and the floor handler (`bench/floor.py`)."""
     references = _references(tp)
     head = "| round | app jobs/s | SDK jobs/s | ratio |"
-    head += "".join(f" {heading}: jobs/s | its ratio |" for _, _, heading in references)
+    head += "".join(f" {heading}: jobs/s | its ratio |" for _, _, heading, _ in references)
     lines = [head, "|---|---|---|---|" + "---|---|" * len(references)]
     rounds = zip(tp["rounds"]["api"], tp["rounds"]["sdk"], tp["pair_ratios"], strict=True)
     for n, (api, sdk, pair) in enumerate(rounds):
         beside = "".join(
             f" {values[n]:.1f} | {tp[f'{key}_pair_ratios'][n]:.2f} |"
-            for key, values, _ in references
+            for key, values, _, _ in references
         )
         lines.append(f"| {n + 1} | {api:.1f} | {sdk:.1f} | {pair:.2f} |{beside}")
     median = f"| median | {tp['api_jobs_per_s']:.1f} | {tp['sdk_jobs_per_s']:.1f} | "
     median += f"{tp['ratio']:.2f} |"
     median += "".join(
-        f" {tp[f'{key}_jobs_per_s']:.1f} | {tp[f'{key}_ratio']:.2f} |" for key, _, _ in references
+        f" {tp[f'{key}_jobs_per_s']:.1f} | {tp[f'{key}_ratio']:.2f} |"
+        for key, _, _, _ in references
     )
     return [*lines, median]
 
@@ -59,14 +66,10 @@ def retried_note(tp: dict[str, Any]) -> str:
 
 
 def reference_rows(tp: dict[str, Any]) -> list[str]:
-    labels = {
-        "two_request": "the same, started then waited for in two requests",
-        "floor": "the same through the floor handler (`bench/floor.py`)",
-    }
     return [
-        f"| {labels[key]} | {tp[f'{key}_jobs_per_s']:.1f} jobs/s | "
+        f"| {label} | {tp[f'{key}_jobs_per_s']:.1f} jobs/s | "
         f"{tp['sdk_jobs_per_s']:.1f} jobs/s (SDK) | {tp[f'{key}_ratio']:.2f} | - |"
-        for key, _, _ in _references(tp)
+        for key, _, _, label in _references(tp)
     ]
 
 
